@@ -58,11 +58,14 @@ gboolean      tm_site_is_same        (const char *host_a,
 /**
  * tm_context_top_site_from_request:
  * The top-level site's host for a request to @host, from its `Sec-Fetch-Site`,
- * `Origin` and `Referer` headers (each nullable). Returns @host when the request
- * is same-site or nothing says otherwise. (transfer full)
+ * `Sec-Fetch-Dest`, `Origin` and `Referer` headers (each nullable): a top-level
+ * navigation (`Sec-Fetch-Dest: document`) is its own top level. Returns @host
+ * when the request is same-site or nothing says otherwise, and "" when it is
+ * cross-site but the other site is unknown. (transfer full)
  */
 char         *tm_context_top_site_from_request (const char *host,
                                                 const char *sec_fetch_site,
+                                                const char *sec_fetch_dest,
                                                 const char *origin,
                                                 const char *referer);
 

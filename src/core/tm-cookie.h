@@ -66,6 +66,10 @@ TmCookie   *tm_cookie_parse         (const char     *header,
                                      gint64          now,
                                      GError        **error);
 
+/* The cookie-name of a Set-Cookie value as RFC 6265bis reads it, even when the
+ * cookie itself is invalid ("" for a nameless cookie). (transfer full) */
+char       *tm_cookie_parse_name    (const char     *header);
+
 gboolean    tm_cookie_is_expired    (const TmCookie *cookie,
                                      gint64          now);
 /* RFC 6265bis domain-match and path-match against a request. */

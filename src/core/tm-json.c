@@ -180,6 +180,13 @@ void
 tm_json_append_escaped (GString    *out,
                         const char *value)
 {
+  g_autofree char *valid = NULL;
+
+  /* JSON is UTF-8: bytes that are not (a cookie value may hold anything) become
+   * U+FFFD rather than an unreadable document. */
+  if (!g_utf8_validate (value, -1, NULL))
+    value = valid = g_utf8_make_valid (value, -1);
+
   g_string_append_c (out, '"');
   for (const guchar *p = (const guchar *) value; *p; p++)
     {

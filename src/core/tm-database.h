@@ -41,7 +41,9 @@ const char   *tm_database_get_path        (TmDatabase   *self);
 const char   *tm_database_get_moved_aside (TmDatabase   *self);   /* nullable */
 sqlite3      *tm_database_get_handle      (TmDatabase   *self);
 
-/* (transfer none): a cached statement for @sql, reset and with bindings cleared. */
+/* (transfer none): a cached statement for @sql, reset and with bindings cleared.
+ * Reset it when done: a statement left mid-rows keeps a read transaction open, and
+ * the connection then sees neither other processes' writes nor ::changed. */
 sqlite3_stmt *tm_database_prepare         (TmDatabase   *self,
                                            const char   *sql,
                                            GError      **error);

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "tm-data-dir.h"
+#include "tm-test-utils.h"
+
+static guint
+mode_of (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+/* Each test gets its own XDG_DATA_HOME and TEMOIN_DATA_DIR, restored after. */
+typedef struct {
+  char *tmp;
+  char *xdg;
+  char *env_dir;
+  char *option_dir;
+  char *old_xdg;
+  char *old_env;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fx,
+                gconstpointer  data)
+{
+  fx->tmp = tm_test_make_tmp_dir ();
+  fx->xdg = g_build_filename (fx->tmp, "xdg", NULL);
+  fx->env_dir = g_build_filename (fx->tmp, "from-env", NULL);
+  fx->option_dir = g_build_filename (fx->tmp, "from-option", NULL);
+  fx->old_xdg = g_strdup (g_getenv ("XDG_DATA_HOME"));
+  fx->old_env = g_strdup (g_getenv ("TEMOIN_DATA_DIR"));
+  /* A subprocess inherits its parent's environment, set below. */
+  if (!g_test_subprocess ())
+    {
+      g_setenv ("XDG_DATA_HOME", fx->xdg, TRUE);
+      g_unsetenv ("TEMOIN_DATA_DIR");
+    }
+}
+
+static void
+fixture_tear_down (Fixture       *fx,
+                   gconstpointer  data)
+{
+  if (fx->old_xdg)
+    g_setenv ("XDG_DATA_HOME", fx->old_xdg, TRUE);
+  else
+    g_unsetenv ("XDG_DATA_HOME");
+  if (fx->old_env)
+    g_setenv ("TEMOIN_DATA_DIR", fx->old_env, TRUE);
+  else
+    g_unsetenv ("TEMOIN_DATA_DIR");
+  tm_test_rmdir (fx->tmp);
+  g_free (fx->tmp);
+  g_free (fx->xdg);
+  g_free (fx->env_dir);
+  g_free (fx->option_dir);
+  g_free (fx->old_xdg);
+  g_free (fx->old_env);
+}
+
+/* g_get_user_data_dir() reads XDG_DATA_HOME once per process: the XDG case runs
+ * in a subprocess, with the fixture's environment. */
+static void
+test_xdg_default (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autofree char *expected = g_build_filename (fx->xdg, "temoin", NULL);
+  g_autofree char *line = g_strconcat (expected, "\n", NULL);
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = tm_data_dir_resolve (NULL, &error);
+
+      g_assert_no_error (error);
+      g_print ("%s\n", dir);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout (line);
+  g_assert_true (g_file_test (expected, G_FILE_TEST_IS_DIR));
+  g_assert_cmpuint (mode_of (expected), ==, 0700);
+}
+
+static void
+test_empty_env_ignored (Fixture       *fx,
+                        gconstpointer  data)
+{
+  g_autofree char *expected = g_build_filename (fx->xdg, "temoin", NULL);
+  g_autofree char *line = g_strconcat (expected, "\n", NULL);
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = NULL;
+
+      g_setenv ("TEMOIN_DATA_DIR", "", TRUE);
+      dir = tm_data_dir_resolve ("", &error);
+      g_assert_no_error (error);
+      g_print ("%s\n", dir);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout (line);
+}
+
+static void
+test_env_over_xdg (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *xdg_temoin = g_build_filename (fx->xdg, "temoin", NULL);
+
+  g_setenv ("TEMOIN_DATA_DIR", fx->env_dir, TRUE);
+  dir = tm_data_dir_resolve (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dir, ==, fx->env_dir);
+  g_assert_cmpuint (mode_of (dir), ==, 0700);
+  g_assert_false (g_file_test (xdg_temoin, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_option_over_env (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+
+  g_setenv ("TEMOIN_DATA_DIR", fx->env_dir, TRUE);
+  dir = tm_data_dir_resolve (fx->option_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dir, ==, fx->option_dir);
+  g_assert_cmpuint (mode_of (dir), ==, 0700);
+  g_assert_false (g_file_test (fx->env_dir, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_relative_made_absolute (Fixture       *fx,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_cwd = g_get_current_dir ();
+  g_autofree char *dir = NULL;
+  g_autofree char *expected = g_build_filename (fx->tmp, "rel", "deeper", NULL);
+
+  g_assert_cmpint (g_chdir (fx->tmp), ==, 0);
+  dir = tm_data_dir_resolve ("rel/./deeper", &error);
+  g_assert_cmpint (g_chdir (old_cwd), ==, 0);
+
+  g_assert_no_error (error);
+  g_assert_true (g_path_is_absolute (dir));
+  g_assert_cmpstr (dir, ==, expected);
+  g_assert_true (g_file_test (expected, G_FILE_TEST_IS_DIR));
+}
+
+static void
+test_existing_made_private (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file = g_build_filename (fx->option_dir, "consent.sqlite", NULL);
+
+  g_assert_cmpint (g_mkdir (fx->option_dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (fx->option_dir, 0755), ==, 0);
+  dir = tm_data_dir_resolve (fx->option_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mode_of (dir), ==, 0700);
+
+  g_assert_true (g_file_set_contents (file, "x", -1, NULL));
+  g_assert_cmpint (g_chmod (file, 0644), ==, 0);
+  g_assert_true (tm_file_make_private (file, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (mode_of (file), ==, 0600);
+}
+
+static void
+test_errors (Fixture       *fx,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = g_build_filename (fx->tmp, "a-file", NULL);
+  g_autofree char *below = g_build_filename (file, "below", NULL);
+  g_autofree char *missing = g_build_filename (fx->tmp, "missing", NULL);
+  char *dir;
+
+  g_assert_true (g_file_set_contents (file, "x", -1, NULL));
+
+  dir = tm_data_dir_resolve (file, &error);
+  g_assert_null (dir);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR);
+  g_assert_nonnull (strstr (error->message, "--data-dir"));
+  g_clear_error (&error);
+
+  dir = tm_data_dir_resolve (below, &error);
+  g_assert_null (dir);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, below));
+  g_clear_error (&error);
+
+  g_assert_false (tm_file_make_private (missing, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/data-dir/default/is-xdg-data-home-temoin", test_xdg_default);
+  ADD ("/data-dir/environment/empty-is-ignored", test_empty_env_ignored);
+  ADD ("/data-dir/environment/wins-over-xdg", test_env_over_xdg);
+  ADD ("/data-dir/option/wins-over-environment", test_option_over_env);
+  ADD ("/data-dir/option/relative-is-made-absolute", test_relative_made_absolute);
+  ADD ("/data-dir/modes/existing-dir-and-files-made-private", test_existing_made_private);
+  ADD ("/data-dir/errors/say-what-failed", test_errors);
+
+#undef ADD
+
+  return g_test_run ();
+}

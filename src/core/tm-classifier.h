@@ -34,9 +34,14 @@ typedef struct {
   TmSource      source;
   gboolean      third_party;  /* @host is not on the top-level site */
   const char   *rule;         /* the name or pattern that matched (static or owned by
-                                 the classifier), e.g. "_ga" or "_pk_*" */
+                                 the classifier), e.g. "_ga" or "_pk_*"; NULL for
+                                 TM_SOURCE_CONTEXT (nothing matched) */
   const char   *label;        /* what it is, untranslated proper noun, e.g.
                                  "Google Analytics"; nullable */
+  /* Added: the context the decision was made in, for the reason's words
+   * (borrowed from the TmCookieContext; valid as long as its strings). */
+  const char   *host;
+  const char   *top_site;     /* NULL when @host is the top level, "" when unknown */
 } TmClassification;
 
 #define TM_TYPE_CLASSIFIER (tm_classifier_get_type ())

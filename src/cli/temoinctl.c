@@ -1,16 +1,496 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* temoinctl: the command line over Témoin's store. main() parses the global
+ * options (only before the command), then hands the rest to a subcommand. The
+ * helpers below give every level the same --help, usage errors and exit codes. */
 #define G_LOG_DOMAIN "temoinctl"
 
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
+#include "tm-cli.h"
+#include "tm-data-dir.h"
 #include "tm-i18n.h"
+
+/* Columns of --help: the first column is padded to this width. */
+#define HELP_COLUMN 24
+
+/**
+ * tm_cli_usage_error:
+ * @command: (nullable): the command whose --help to suggest ("consent set"), or
+ *   %NULL for temoinctl itself
+ * @format: printf() format of the message, already translated
+ * @...: its arguments
+ *
+ * Prints "temoinctl: MESSAGE" and "Try 'temoinctl COMMAND --help'." to stderr.
+ *
+ * Returns: %TM_CLI_EXIT_USAGE
+ */
+int
+tm_cli_usage_error (const char *command,
+                    const char *format,
+                    ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *program = NULL;
+  va_list args;
+
+  g_return_val_if_fail (format != NULL, TM_CLI_EXIT_USAGE);
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  program = command != NULL ? g_strconcat ("temoinctl ", command, NULL)
+                            : g_strdup ("temoinctl");
+  g_printerr ("temoinctl: %s\n", message);
+  /* Translators: %s is a command, as in "temoinctl consent set". */
+  g_printerr (_("Try '%s --help'."), program);
+  g_printerr ("\n");
+  return TM_CLI_EXIT_USAGE;
+}
+
+/**
+ * tm_cli_fail:
+ * @format: printf() format of the message, already translated; it says what
+ *   failed and what to do
+ * @...: its arguments
+ *
+ * Prints "temoinctl: MESSAGE" to stderr.
+ *
+ * Returns: %TM_CLI_EXIT_FAILURE
+ */
+int
+tm_cli_fail (const char *format,
+             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  g_return_val_if_fail (format != NULL, TM_CLI_EXIT_FAILURE);
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("temoinctl: %s\n", message);
+  return TM_CLI_EXIT_FAILURE;
+}
+
+/* --help fits in 80 columns. */
+#define HELP_WIDTH 79
+
+/* Appends @text, its words wrapped at HELP_WIDTH, its lines after the first
+ * indented by @indent; @column is where the first line starts. Widths count
+ * characters, not bytes: translations are UTF-8. Ends with a newline. */
+static void
+append_wrapped (GString    *out,
+                const char *text,
+                glong       column,
+                glong       indent)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint l = 0; lines[l] != NULL; l++)
+    {
+      g_auto(GStrv) words = g_strsplit (lines[l], " ", -1);
+      gboolean line_empty = TRUE;
+
+      if (l > 0)
+        {
+          g_string_append_printf (out, "\n%*s", (int) indent, "");
+          column = indent;
+        }
+      for (guint w = 0; words[w] != NULL; w++)
+        {
+          glong len = g_utf8_strlen (words[w], -1);
+
+          if (*words[w] == '\0')
+            continue;
+          if (!line_empty && column + 1 + len > HELP_WIDTH)
+            {
+              g_string_append_printf (out, "\n%*s", (int) indent, "");
+              column = indent;
+              line_empty = TRUE;
+            }
+          if (!line_empty)
+            {
+              g_string_append_c (out, ' ');
+              column++;
+            }
+          g_string_append (out, words[w]);
+          column += len;
+          line_empty = FALSE;
+        }
+    }
+  g_string_append_c (out, '\n');
+}
+
+/* Appends "  @left", padded to HELP_COLUMN, then @right wrapped beside it. */
+static void
+append_help_row (GString    *out,
+                 const char *left,
+                 const char *right)
+{
+  glong width = g_utf8_strlen (left, -1) + 2;
+
+  g_string_append_printf (out, "  %s", left);
+  if (width >= HELP_COLUMN)
+    {
+      g_string_append_c (out, '\n');
+      width = 0;
+    }
+  g_string_append_printf (out, "%*s", (int) (HELP_COLUMN - width), "");
+  append_wrapped (out, right, HELP_COLUMN, HELP_COLUMN);
+}
+
+static const GOptionEntry help_entry = {
+  "help", 'h', 0, G_OPTION_ARG_NONE, NULL, N_("Show this help and exit"), NULL,
+};
+
+/**
+ * tm_cli_print_help:
+ * @help: what to say
+ * @entries: (nullable): the command's options, ending with an empty entry
+ *
+ * Prints the usage lines, the summary, the list of subcommands and the options of
+ * a command to stdout, translated.
+ */
+void
+tm_cli_print_help (const TmCliHelp    *help,
+                   const GOptionEntry *entries)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *program = NULL;
+  g_auto(GStrv) usage_lines = NULL;
+
+  g_return_if_fail (help != NULL);
+
+  program = help->command != NULL ? g_strconcat ("temoinctl ", help->command, NULL)
+                                  : g_strdup ("temoinctl");
+  usage_lines = g_strsplit (_(help->usage), "\n", -1);
+  for (guint i = 0; usage_lines[i] != NULL; i++)
+    {
+      /* Translators: the start of --help, followed by a command and its arguments. */
+      const char *label = i == 0 ? _("Usage:") : "";
+
+      g_string_append_printf (out, "%s%*s %s %s\n", label,
+                              i == 0 ? 0 : (int) g_utf8_strlen (_("Usage:"), -1), "",
+                              program, usage_lines[i]);
+    }
+
+  if (help->summary != NULL)
+    {
+      g_string_append_c (out, '\n');
+      append_wrapped (out, _(help->summary), 0, 0);
+    }
+
+  if (help->commands != NULL)
+    {
+      g_string_append_printf (out, "\n%s\n", _("Commands:"));
+      for (guint i = 0; help->commands[i].name != NULL; i++)
+        append_help_row (out, help->commands[i].name, _(help->commands[i].summary));
+    }
+
+  g_string_append_printf (out, "\n%s\n", _("Options:"));
+  for (guint i = 0; entries != NULL && entries[i].long_name != NULL; i++)
+    {
+      const GOptionEntry *e = &entries[i];
+      g_autofree char *left = NULL;
+
+      if (e->flags & G_OPTION_FLAG_HIDDEN)
+        continue;
+      /* Long options without a short one line up with those that have one. */
+      if (e->short_name)
+        left = g_strdup_printf ("-%c, --%s", e->short_name, e->long_name);
+      else
+        left = g_strdup_printf ("    --%s", e->long_name);
+      if (e->arg_description != NULL)
+        {
+          g_autofree char *with_arg = g_strdup_printf ("%s %s", left,
+                                                       _(e->arg_description));
+
+          g_free (left);
+          left = g_steal_pointer (&with_arg);
+        }
+      append_help_row (out, left, e->description ? _(e->description) : "");
+    }
+  append_help_row (out, "-h, --help", _(help_entry.description));
+
+  if (help->footer != NULL)
+    {
+      g_string_append_c (out, '\n');
+      append_wrapped (out, _(help->footer), 0, 0);
+    }
+
+  if (help->commands != NULL)
+    {
+      g_autofree char *hint = NULL;
+
+      /* Translators: %s is a command, as in "temoinctl consent"; COMMAND stays. */
+      hint = g_strdup_printf (_("Run '%s COMMAND --help' for the options of a command."),
+                              program);
+      g_string_append_c (out, '\n');
+      append_wrapped (out, hint, 0, 0);
+    }
+
+  fputs (out->str, stdout);
+  fflush (stdout);
+}
+
+/**
+ * tm_cli_parse_options:
+ * @help: the command's help, printed for -h/--help
+ * @entries: (nullable): the command's options, ending with an empty entry
+ * @stop_at_argument: whether parsing stops at the first argument (a subcommand)
+ * @argc: (inout): the number of arguments; argv[0] is the command's name
+ * @argv: (inout): the arguments; options are removed from it
+ *
+ * Returns: -1 to go on, else the exit status to return at once
+ */
+int
+tm_cli_parse_options (const TmCliHelp *help,
+                      GOptionEntry    *entries,
+                      gboolean         stop_at_argument,
+                      int             *argc,
+                      char          ***argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean show_help = FALSE;
+  GOptionEntry help_entries[] = {
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &show_help, NULL, NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  g_return_val_if_fail (help != NULL, TM_CLI_EXIT_USAGE);
+  g_return_val_if_fail (argc != NULL && argv != NULL, TM_CLI_EXIT_USAGE);
+
+  /* GOption's own --help would print "temoinctl [OPTION…]" for every level: this
+   * one prints the real command line. */
+  context = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_set_strict_posix (context, stop_at_argument);
+  g_option_context_add_main_entries (context, help_entries, NULL);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    return tm_cli_usage_error (help->command, "%s", error->message);
+
+  /* GOption leaves the "--" that ends the options among the arguments when some
+   * come before it (`settings set KEY -- -1`): it is not an argument. A
+   * subcommand's own "--" is left for it. */
+  if (!stop_at_argument)
+    for (int i = 1; i < *argc; i++)
+      if (g_str_equal ((*argv)[i], "--"))
+        {
+          for (int j = i; j < *argc; j++)
+            (*argv)[j] = (*argv)[j + 1];
+          (*argc)--;
+          break;
+        }
+
+  if (show_help)
+    {
+      tm_cli_print_help (help, entries);
+      return TM_CLI_EXIT_OK;
+    }
+  return -1;
+}
+
+/**
+ * tm_cli_dispatch:
+ * @ctx: the global options
+ * @command: (nullable): the command whose subcommand this is ("consent"), %NULL
+ *   for temoinctl itself
+ * @commands: the subcommands, ending with an empty entry
+ * @funcs: their functions, in the same order
+ * @argc: the number of arguments
+ * @argv: the arguments: argv[0] is @command's name, argv[1] the subcommand's
+ *
+ * Returns: the subcommand's exit status, or %TM_CLI_EXIT_USAGE
+ */
+int
+tm_cli_dispatch (TmCliContext           *ctx,
+                 const char             *command,
+                 const TmCliCommandInfo *commands,
+                 const TmCliCommandFunc *funcs,
+                 int                     argc,
+                 char                  **argv)
+{
+  g_return_val_if_fail (commands != NULL && funcs != NULL, TM_CLI_EXIT_USAGE);
+
+  if (argc < 2)
+    return tm_cli_usage_error (command, "%s", _("A command is missing."));
+
+  for (guint i = 0; commands[i].name != NULL; i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return funcs[i] (ctx, argc - 1, argv + 1);
+
+  return tm_cli_usage_error (command, _("Unknown command '%s'."), argv[1]);
+}
+
+/**
+ * tm_cli_resolve_data_dir:
+ * @ctx: the global options
+ *
+ * Returns: (transfer full) (nullable): the data directory, or %NULL after a
+ *   message on stderr
+ */
+char *
+tm_cli_resolve_data_dir (TmCliContext *ctx)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir;
+
+  g_return_val_if_fail (ctx != NULL, NULL);
+
+  dir = tm_data_dir_resolve (ctx->data_dir_option, &error);
+  if (dir == NULL)
+    {
+      /* The message names the folder and says what to do. */
+      tm_cli_fail ("%s", error->message);
+      return NULL;
+    }
+  return dir;
+}
+
+/* While the store opens, the core's own notes (untranslated log lines, such as
+ * a database moved aside) are left out: temoinctl tells the user itself, in
+ * their language. G_MESSAGES_DEBUG=temoin-core shows them. */
+static void
+quiet_core_log_cb (const char     *log_domain,
+                   GLogLevelFlags  log_level,
+                   const char     *message,
+                   gpointer        user_data)
+{
+  const char *debug = g_getenv ("G_MESSAGES_DEBUG");
+
+  if (debug != NULL && (strstr (debug, "all") != NULL || strstr (debug, log_domain) != NULL))
+    g_log_default_handler (log_domain, log_level, message, user_data);
+}
+
+/**
+ * tm_cli_open_consent_store:
+ * @ctx: the global options
+ *
+ * Returns: (transfer full) (nullable): the consent store, or %NULL after a
+ *   message on stderr
+ */
+TmConsentStore *
+tm_cli_open_consent_store (TmCliContext *ctx)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  TmConsentStore *store;
+  const char *moved;
+  guint handler;
+
+  g_return_val_if_fail (ctx != NULL, NULL);
+
+  dir = tm_cli_resolve_data_dir (ctx);
+  if (dir == NULL)
+    return NULL;
+
+  handler = g_log_set_handler ("temoin-core", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
+                               quiet_core_log_cb, NULL);
+  store = tm_consent_store_new (dir, &error);
+  g_log_remove_handler ("temoin-core", handler);
+  if (store == NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, TM_CONSENT_STORE_FILENAME, NULL);
+
+      /* The store's messages say what to do; name the file when they do not. */
+      if (strstr (error->message, path) != NULL)
+        tm_cli_fail ("%s", error->message);
+      else
+        /* Translators: the first %s is a file, the second says what went wrong. */
+        tm_cli_fail (_("Cannot open the consent database %s: %s"), path, error->message);
+      if (!g_error_matches (error, TM_CONSENT_STORE_ERROR, TM_CONSENT_STORE_ERROR_TOO_NEW))
+        tm_cli_fail ("%s", _("You can also keep your data in another folder with "
+                             "--data-dir DIR."));
+      return NULL;
+    }
+
+  moved = tm_consent_store_get_moved_aside (store);
+  if (moved != NULL)
+    {
+      g_printerr ("temoinctl: ");
+      g_printerr (_("The consent database %s was damaged: it was moved aside to %s and "
+                    "a new one was created. Your earlier choices are in the old file."),
+                  tm_consent_store_get_path (store), moved);
+      g_printerr ("\n");
+    }
+  return store;
+}
+
+static const TmCliCommandInfo commands[] = {
+  { "consent", N_("Show, change and list your choices of cookies") },
+  { "charter", N_("Print the cookie charter in any offered language") },
+  { "settings", N_("Read and change the settings of the app and the proxy") },
+  { "serve", N_("Run the filtering proxy without a window") },
+  { "cookies", N_("List and delete the cookies the proxy keeps") },
+  { NULL, NULL }
+};
+
+static const TmCliCommandFunc command_funcs[] = {
+  tm_cli_consent,
+  tm_cli_charter,
+  tm_cli_settings,
+  tm_cli_serve,
+  tm_cli_cookies,
+};
+
+static const TmCliHelp main_help = {
+  NULL,
+  N_("[--data-dir DIR] COMMAND [ARGUMENT…]"),
+  N_("Témoin keeps your choice of cookies and enforces it with a local proxy. "
+     "temoinctl reads and changes the same store as the app.\n"
+     "Global options go before the command."),
+  commands,
+  N_("The data directory is, in this order: --data-dir, $TEMOIN_DATA_DIR, "
+     "$XDG_DATA_HOME/temoin.\n"
+     "Exit status: 0 on success, 1 on failure, 2 on a bad command line."),
+};
 
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *data_dir = NULL;
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
+      N_("Keep the databases in DIR"), N_("DIR") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version,
+      N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  TmCliContext ctx = { NULL };
+  int status;
+
   tm_i18n_init ();
-  return 0;
+  g_set_prgname ("temoinctl");
+
+  status = tm_cli_parse_options (&main_help, entries, TRUE, &argc, &argv);
+  if (status >= 0)
+    return status;
+
+  if (version)
+    {
+      g_print ("temoinctl %s\n", PACKAGE_VERSION);
+      return TM_CLI_EXIT_OK;
+    }
+
+  if (data_dir != NULL && *data_dir == '\0')
+    return tm_cli_usage_error (NULL, "%s", _("The data directory given to --data-dir is "
+                                             "empty."));
+
+  ctx.data_dir_option = data_dir;
+  return tm_cli_dispatch (&ctx, NULL, commands, command_funcs, argc, argv);
 }

@@ -42,4 +42,55 @@ int  tm_cli_usage_error (const char *command,
 int  tm_cli_fail        (const char *format,
                          ...) G_GNUC_PRINTF (1, 2);
 
+/* Helpers shared by the subcommands (temoinctl.c). */
+#include "tm-consent-store.h"
+
+/* One line of a --help listing of commands: @name is never translated,
+ * @summary is an N_() string. */
+typedef struct {
+  const char *name;
+  const char *summary;
+} TmCliCommandInfo;
+
+/* What `temoinctl COMMAND --help` prints. Strings are N_() (translated when
+ * printed); @commands is %NULL or ends with a { NULL, NULL } entry. */
+typedef struct {
+  const char              *command;   /* "consent set", or NULL for temoinctl itself */
+  const char              *usage;     /* "[--json] CATEGORY=on|off…"; lines split by \n */
+  const char              *summary;
+  const TmCliCommandInfo  *commands;
+  const char              *footer;    /* nullable: printed after the options */
+} TmCliHelp;
+
+/* Parses @entries (it adds -h/--help itself) from @argc and @argv, leaving argv[0]
+ * and the arguments that are not options. With @stop_at_argument, parsing stops
+ * at the first argument (a subcommand's name). Returns -1 to go on, else the exit
+ * status to return at once: TM_CLI_EXIT_OK after printing --help to stdout,
+ * TM_CLI_EXIT_USAGE after a message on stderr. */
+int  tm_cli_parse_options (const TmCliHelp *help,
+                           GOptionEntry    *entries,
+                           gboolean         stop_at_argument,
+                           int             *argc,
+                           char          ***argv);
+/* Prints @help, with @entries, to stdout. */
+void tm_cli_print_help    (const TmCliHelp    *help,
+                           const GOptionEntry *entries);
+
+/* Finds @argv[1] in @commands and runs it; tm_cli_usage_error() when it is
+ * missing or unknown. @funcs is parallel to @commands. */
+int  tm_cli_dispatch      (TmCliContext           *ctx,
+                           const char             *command,
+                           const TmCliCommandInfo *commands,
+                           const TmCliCommandFunc *funcs,
+                           int                     argc,
+                           char                  **argv);
+
+/* The data directory (created if needed), or NULL after telling the user why on
+ * stderr: then return TM_CLI_EXIT_FAILURE. */
+char *tm_cli_resolve_data_dir (TmCliContext *ctx);
+/* Opens the consent store of the data directory, saying on stderr where a corrupt
+ * database was moved aside; NULL after telling the user why it failed (then
+ * return TM_CLI_EXIT_FAILURE). */
+TmConsentStore *tm_cli_open_consent_store (TmCliContext *ctx);
+
 G_END_DECLS

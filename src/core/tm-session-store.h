@@ -14,6 +14,50 @@ G_BEGIN_DECLS
 
 #define TM_SESSION_STORE_FILENAME "cookies.sqlite"
 
+/* The decision table keeps only this many of the newest rows. */
+#define TM_SESSION_STORE_MAX_DECISIONS 1000
+
+#define TM_SESSION_STORE_ERROR (tm_session_store_error_quark ())
+typedef enum {
+  TM_SESSION_STORE_ERROR_FAILED,       /* the message says what to do */
+  TM_SESSION_STORE_ERROR_INVALID_URL,  /* tm_session_store_list_for_url(): not an http(s) URL */
+} TmSessionStoreError;
+
+GQuark          tm_session_store_error_quark  (void);
+
+/**
+ * TmDecisionRecord:
+ * @id: set by the store (tm_session_store_list_decisions()); ignored when logging
+ * @time: Unix microseconds
+ * @site: (nullable): the top-level site
+ * @host: (nullable): the host the cookie was set by or sent to
+ * @name: the cookie's name ("" for a nameless cookie); never its value
+ * @direction: "response" (Set-Cookie) or "request" (Cookie)
+ * @categories: the categories the cookie carries
+ * @keep: whether it was kept
+ * @reason: (nullable): why, as the policy says it (never translated)
+ * @source: (nullable): the classifier's rule source (tm_source_to_id())
+ *
+ * One row of the bounded decision table the app reads for its live view.
+ */
+typedef struct {
+  gint64        id;
+  gint64        time;
+  char         *site;
+  char         *host;
+  char         *name;
+  char         *direction;
+  TmCategories  categories;
+  gboolean      keep;
+  char         *reason;
+  char         *source;
+} TmDecisionRecord;
+
+TmDecisionRecord *tm_decision_record_copy (const TmDecisionRecord *record);
+void              tm_decision_record_free (TmDecisionRecord       *record);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmDecisionRecord, tm_decision_record_free)
+
 #define TM_TYPE_SESSION_STORE (tm_session_store_get_type ())
 G_DECLARE_FINAL_TYPE (TmSessionStore, tm_session_store, TM, SESSION_STORE, GObject)
 
@@ -76,6 +120,30 @@ GPtrArray      *tm_session_store_list_tombstones (TmSessionStore *self,
                                                   gint64         *last_id,
                                                   GError        **error);
 
-/* Signal ::changed (no arguments): the store changed, in this or another process. */
+/* A proxy session ends cleanly: its session cookies are dropped. */
+gboolean        tm_session_store_end_session  (TmSessionStore *self,
+                                               GError        **error);
+
+/**
+ * tm_session_store_log_decision:
+ * Queues @record (copied, @id ignored) for the decision table, batched with the
+ * cookie writes; the table keeps the newest %TM_SESSION_STORE_MAX_DECISIONS rows.
+ * Returns at once; thread-safe.
+ */
+void            tm_session_store_log_decision (TmSessionStore         *self,
+                                               const TmDecisionRecord *record);
+/* (transfer full) (element-type TmDecisionRecord): decisions with an id above
+ * @after_id, newest first, at most @limit (0: no limit). */
+GPtrArray      *tm_session_store_list_decisions (TmSessionStore *self,
+                                                 gint64          after_id,
+                                                 guint           limit,
+                                                 GError        **error);
+
+/* How many batches the store's writer thread has committed (tests, statistics). */
+guint64         tm_session_store_get_n_commits (TmSessionStore *self);
+
+/* Signal ::changed (no arguments): the cookies changed, in this or another process
+ * (emitted on the main context the store was created in, after the commit).
+ * Signal ::decisions-changed (no arguments): rows were added to the decision table. */
 
 G_END_DECLS

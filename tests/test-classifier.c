@@ -5,6 +5,9 @@
 
 #include "tm-charter.h"
 #include "tm-classifier.h"
+#include "tm-consent-store.h"
+#include "tm-rules.h"
+#include "tm-test-utils.h"
 
 #define N TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY)
 #define S TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS)
@@ -118,17 +121,66 @@ static const ClassifyRow classify_rows[] = {
     T, TM_CATEGORY_THIRD_PARTY, TM_SOURCE_CONTEXT, TRUE, NULL, NULL },
 };
 
+/* With the user's rules (set up in main()): overrides and a site exception win
+ * over every other source; the imported database (tests/data/cookie-db-sample.csv)
+ * comes after built-in knowledge and before context. */
+static const ClassifyRow rules_rows[] = {
+  { "user/override-beats-the-charter", "sessionid", CHARTER_HOST, NULL,
+    S, TM_CATEGORY_STATISTICS, TM_SOURCE_OVERRIDE, FALSE, "sessionid", "opendatasoft.com" },
+  { "user/override-beats-builtin-and-adds-no-third-party", "IDE", "ad.doubleclick.net",
+    "site-a.test", N, TM_CATEGORY_NECESSARY, TM_SOURCE_OVERRIDE, TRUE, "IDE",
+    "doubleclick.net" },
+  { "user/override-beats-the-database", "_sample_stats", "db.example", NULL,
+    N | F, TM_CATEGORY_FIRST_PARTY, TM_SOURCE_OVERRIDE, FALSE, "_sample_stats",
+    "db.example" },
+  { "user/override-only-for-its-cookie-name", "other", "db.example", NULL,
+    F, TM_CATEGORY_FIRST_PARTY, TM_SOURCE_CONTEXT, FALSE, NULL, NULL },
+  { "user/exception-beats-builtin", "_ga", "www.broken.example", "broken.example",
+    N, TM_CATEGORY_NECESSARY, TM_SOURCE_EXCEPTION, FALSE, "broken.example",
+    "broken.example" },
+  { "user/exception-beats-the-charter", "csrftoken", CHARTER_HOST, "site-a.test",
+    N, TM_CATEGORY_NECESSARY, TM_SOURCE_EXCEPTION, TRUE, "opendatasoft.com",
+    "opendatasoft.com" },
+  { "user/exception-keeps-cookies-of-the-site-elsewhere", "uid", "sso.broken.example",
+    "site-a.test", N, TM_CATEGORY_NECESSARY, TM_SOURCE_EXCEPTION, TRUE, "broken.example",
+    "broken.example" },
+  { "user/override-beats-exception", "tracker", "broken.example", NULL,
+    T, TM_CATEGORY_THIRD_PARTY, TM_SOURCE_OVERRIDE, FALSE, "tracker", "broken.example" },
+  { "database/analytics-is-statistics", "_sample_stats", "a.test", NULL,
+    S, TM_CATEGORY_STATISTICS, TM_SOURCE_DATABASE, FALSE, "_sample_stats",
+    "Sample Stats" },
+  { "database/analytics-of-another-site-is-also-third-party", "_wc_long_1", "b.test",
+    "a.test", S | T, TM_CATEGORY_STATISTICS, TM_SOURCE_DATABASE, TRUE, "_wc_long_*",
+    "Wide Stats" },
+  { "database/marketing-first-party-by-context", "_wc_x", "a.test", NULL,
+    F, TM_CATEGORY_FIRST_PARTY, TM_SOURCE_DATABASE, FALSE, "_wc_*", "Wide Ads" },
+  { "database/marketing-third-party-by-context", "trk", "pixel.tracker.example",
+    "site-a.test", T, TM_CATEGORY_THIRD_PARTY, TM_SOURCE_DATABASE, TRUE, "trk",
+    "Tracker Ads" },
+  { "database/domain-row-wins-on-its-domain-only", "trk", "a.test", NULL,
+    N, TM_CATEGORY_NECESSARY, TM_SOURCE_DATABASE, FALSE, "trk", "Generic Framework" },
+  { "database/personalization-is-first-party", "theme_pref", "shop.example", NULL,
+    F, TM_CATEGORY_FIRST_PARTY, TM_SOURCE_DATABASE, FALSE, "theme_pref", "Shop Theme" },
+  { "database/security-is-necessary", "__fw_check", "www.shield.example", NULL,
+    N, TM_CATEGORY_NECESSARY, TM_SOURCE_DATABASE, FALSE, "__fw_check", "Firewall" },
+  { "database/not-outside-its-domain", "__fw_check", "other.example", NULL,
+    F, TM_CATEGORY_FIRST_PARTY, TM_SOURCE_CONTEXT, FALSE, NULL, NULL },
+  { "database/after-builtin-knowledge", "_gid", "a.test", NULL,
+    S, TM_CATEGORY_STATISTICS, TM_SOURCE_BUILTIN, FALSE, "_gid", "Google Analytics" },
+};
+
 static TmClassifier *classifier;
+static TmClassifier *ruled_classifier;
 
 static void
-test_classify_row (gconstpointer data)
+check_row (TmClassifier      *with,
+           const ClassifyRow *row)
 {
-  const ClassifyRow *row = data;
   TmCookieContext context = { row->host, row->top_site };
   TmClassification out;
 
   memset (&out, 0xaa, sizeof out);
-  tm_classifier_classify (classifier, row->name, &context, &out);
+  tm_classifier_classify (with, row->name, &context, &out);
 
   g_assert_cmphex (out.categories, ==, row->categories);
   g_assert_cmpint (out.purpose, ==, row->purpose);
@@ -138,6 +190,49 @@ test_classify_row (gconstpointer data)
   g_assert_cmpstr (out.label, ==, row->label);
   g_assert_true (out.host == row->host);
   g_assert_true (out.top_site == row->top_site);
+}
+
+static void
+test_classify_row (gconstpointer data)
+{
+  check_row (classifier, data);
+}
+
+static void
+test_classify_rules_row (gconstpointer data)
+{
+  check_row (ruled_classifier, data);
+}
+
+/* Sets up ruled_classifier: a store in a temporary folder with the rules the
+ * rows above expect. */
+static TmConsentStore *
+make_rules_store (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TmConsentStore) store = tm_consent_store_new (dir, &error);
+  g_autofree char *csv = tm_test_data_path ("cookie-db-sample.csv");
+  g_autoptr(TmRules) rules = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (tm_rules_store_set_override (store, "sessionid", "opendatasoft.com", S,
+                                              &error));
+  g_assert_true (tm_rules_store_set_override (store, "IDE", "doubleclick.net", N, &error));
+  g_assert_true (tm_rules_store_set_override (store, "_sample_stats", "db.example", N | F,
+                                              &error));
+  g_assert_true (tm_rules_store_set_override (store, "tracker", "broken.example", T,
+                                              &error));
+  g_assert_true (tm_rules_store_add_exception (store, "broken.example", &error));
+  g_assert_true (tm_rules_store_add_exception (store, "opendatasoft.com", &error));
+  g_assert_true (tm_rules_store_import_database (store, csv, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  rules = tm_rules_new (store, &error);
+  g_assert_no_error (error);
+  ruled_classifier = tm_classifier_new ();
+  tm_classifier_set_rules (ruled_classifier, rules);
+  g_assert_true (tm_classifier_get_rules (ruled_classifier) == rules);
+  return g_steal_pointer (&store);
 }
 
 /* The charter's own table is used whole, for its host: each of its cookies
@@ -319,16 +414,25 @@ test_source_ids (void)
 int
 main (int argc, char *argv[])
 {
+  g_autofree char *dir = NULL;
+  g_autoptr(TmConsentStore) store = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
 
   classifier = tm_classifier_new ();
+  dir = tm_test_make_tmp_dir ();
+  store = make_rules_store (dir);
 
   for (guint i = 0; i < G_N_ELEMENTS (classify_rows); i++)
     {
       g_autofree char *path = g_strdup_printf ("/classifier/%s", classify_rows[i].what);
       g_test_add_data_func (path, &classify_rows[i], test_classify_row);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (rules_rows); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/classifier/%s", rules_rows[i].what);
+      g_test_add_data_func (path, &rules_rows[i], test_classify_rules_row);
     }
   g_test_add_func ("/classifier/charter/every-charter-cookie-is-classified-by-it",
                    test_classify_every_charter_cookie);
@@ -342,5 +446,8 @@ main (int argc, char *argv[])
 
   ret = g_test_run ();
   g_object_unref (classifier);
+  g_object_unref (ruled_classifier);
+  g_clear_object (&store);
+  tm_test_rmdir (dir);
   return ret;
 }

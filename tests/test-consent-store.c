@@ -387,7 +387,7 @@ test_migration_from_v1 (void)
 
   store = tm_consent_store_new (dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (int_from_file (path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (int_from_file (path, "PRAGMA user_version"), ==, 3);
 
   list = tm_consent_store_list_history (store, &error);
   g_assert_no_error (error);
@@ -432,11 +432,11 @@ test_too_new (void)
   g_autoptr(GError) error = NULL;
   TmConsentStore *store;
 
-  exec_on_file (path, "CREATE TABLE future (x); PRAGMA user_version = 3;");
+  exec_on_file (path, "CREATE TABLE future (x); PRAGMA user_version = 4;");
   store = tm_consent_store_new (dir, &error);
   g_assert_null (store);
   g_assert_error (error, TM_CONSENT_STORE_ERROR, TM_CONSENT_STORE_ERROR_TOO_NEW);
-  g_assert_cmpint (int_from_file (path, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (int_from_file (path, "PRAGMA user_version"), ==, 4);
 
   tm_test_rmdir (dir);
 }

@@ -158,22 +158,24 @@ test_reasons (void)
     }
 }
 
-/* Refusals the classifier cannot produce yet (the user's overrides will): every
- * combination still has its own words. */
+/* Refusals only the user's overrides can produce (several categories at once):
+ * every combination has its own words, after the override's own. */
 static void
 test_reasons_for_every_refusal (void)
 {
   static const struct {
     TmCategories refused;
+    const char  *categories;
     const char  *verdict;
   } rows[] = {
-    { S, "statistics are refused" },
-    { F, "first-party cookies are refused" },
-    { T, "third-party cookies are refused" },
-    { S | F, "statistics and first-party cookies are refused" },
-    { S | T, "statistics and third-party cookies are refused" },
-    { F | T, "first-party and third-party cookies are refused" },
-    { S | F | T, "statistics, first-party and third-party cookies are refused" },
+    { S, "statistics", "statistics are refused" },
+    { F, "first-party", "first-party cookies are refused" },
+    { T, "third-party", "third-party cookies are refused" },
+    { S | F, "statistics, first-party", "statistics and first-party cookies are refused" },
+    { S | T, "statistics, third-party", "statistics and third-party cookies are refused" },
+    { F | T, "first-party, third-party", "first-party and third-party cookies are refused" },
+    { S | F | T, "statistics, first-party, third-party",
+      "statistics, first-party and third-party cookies are refused" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
@@ -188,8 +190,10 @@ test_reasons_for_every_refusal (void)
       decision.classification.purpose = TM_CATEGORY_FIRST_PARTY;
       decision.classification.source = TM_SOURCE_OVERRIDE;
       decision.classification.host = "a.test";
+      decision.classification.label = "a.test";   /* the override's site */
       reason = tm_decision_describe (&decision, "x", FALSE);
-      expected = g_strdup_printf ("first-party cookie (x, your rule): %s", rows[i].verdict);
+      expected = g_strdup_printf ("override for x on a.test: %s; %s", rows[i].categories,
+                                  rows[i].verdict);
       g_assert_cmpstr (reason, ==, expected);
     }
 }

@@ -11,6 +11,7 @@
 #include "tm-builtin-cookies.h"
 #include "tm-charter.h"
 #include "tm-classifier.h"
+#include "tm-rules.h"
 
 /* Registrable domains ("sites"), cached: the policy decides >= 1 M times a second
  * and libsoup's public-suffix lookup allocates. One small cache per thread (no
@@ -206,6 +207,9 @@ struct _TmClassifier
    * longest first (the first that matches is the longest). */
   GHashTable *builtin_exact;
   GPtrArray  *builtin_prefixes;
+
+  /* The user's rules (nullable): overrides, site exceptions, databases. */
+  TmRules    *rules;
 };
 
 G_DEFINE_FINAL_TYPE (TmClassifier, tm_classifier, G_TYPE_OBJECT)
@@ -231,6 +235,7 @@ tm_classifier_finalize (GObject *object)
   g_clear_pointer (&self->charter, g_hash_table_unref);
   g_clear_pointer (&self->builtin_exact, g_hash_table_unref);
   g_clear_pointer (&self->builtin_prefixes, g_ptr_array_unref);
+  g_clear_object (&self->rules);
 
   G_OBJECT_CLASS (tm_classifier_parent_class)->finalize (object);
 }
@@ -286,6 +291,39 @@ tm_classifier_new (void)
   return g_object_new (TM_TYPE_CLASSIFIER, NULL);
 }
 
+/**
+ * tm_classifier_set_rules:
+ * @self: a #TmClassifier
+ * @rules: (nullable): the user's rules, or %NULL for none
+ *
+ * Makes the classifier consult @rules: overrides and site exceptions before
+ * everything else, an imported cookie database after built-in knowledge. Call
+ * it before the classifier is shared between threads; @rules may reload at any
+ * time (its lookups are thread-safe).
+ */
+void
+tm_classifier_set_rules (TmClassifier *self,
+                         TmRules      *rules)
+{
+  g_return_if_fail (TM_IS_CLASSIFIER (self));
+  g_return_if_fail (rules == NULL || TM_IS_RULES (rules));
+
+  g_set_object (&self->rules, rules);
+}
+
+/**
+ * tm_classifier_get_rules:
+ * @self: a #TmClassifier
+ *
+ * Returns: (transfer none) (nullable): the rules it consults
+ */
+TmRules *
+tm_classifier_get_rules (TmClassifier *self)
+{
+  g_return_val_if_fail (TM_IS_CLASSIFIER (self), NULL);
+  return self->rules;
+}
+
 static const TmBuiltinCookie *
 lookup_builtin (TmClassifier *self,
                 const char   *name)
@@ -312,11 +350,12 @@ lookup_builtin (TmClassifier *self,
  * @context: where it is set or sent
  * @out: (out caller-allocates): the classification
  *
- * First match wins. The user's overrides and site exceptions, and an imported
- * cookie database, will take their places in this chain (marked below); today
- * the chain is: the charter's table (for the charter's host only), built-in
- * knowledge, then context. A cookie of another site than the top-level one also
- * carries %TM_CATEGORY_THIRD_PARTY.
+ * First match wins: the user's override for this cookie on this site, the
+ * user's exception for the site (every cookie kept), the charter's table (for
+ * the charter's host only), built-in knowledge, an imported cookie database,
+ * then context. Apart from the user's word (which sets the categories exactly),
+ * a cookie of another site than the top-level one also carries
+ * %TM_CATEGORY_THIRD_PARTY.
  */
 void
 tm_classifier_classify (TmClassifier          *self,
@@ -326,6 +365,9 @@ tm_classifier_classify (TmClassifier          *self,
 {
   const TmCharterCookie *charter_cookie = NULL;
   const TmBuiltinCookie *builtin;
+  TmRulesDatabaseMatch match;
+  TmCategories override_categories;
+  const char *rule_site, *rule_name;
   gboolean third_party;
 
   g_return_if_fail (TM_IS_CLASSIFIER (self));
@@ -342,8 +384,34 @@ tm_classifier_classify (TmClassifier          *self,
   out->label = NULL;
   out->rule = NULL;
 
-  /* 1. The user's word (site exceptions, overrides) goes here; it sets the
-   *    categories exactly, without the third-party rule below. */
+  /* 1. The user's word: it sets the categories exactly, without the
+   *    third-party rule below. An override names a cookie on a site... */
+  if (self->rules != NULL
+      && tm_rules_lookup_override (self->rules, context->host, cookie_name,
+                                   &override_categories, &rule_site, &rule_name))
+    {
+      out->source = TM_SOURCE_OVERRIDE;
+      out->categories = override_categories;
+      /* The purpose is the most demanding category given. */
+      out->purpose = TM_CATEGORY_NECESSARY;
+      for (TmCategory c = TM_CATEGORY_STATISTICS; c < TM_N_CATEGORIES; c++)
+        if (override_categories & TM_CATEGORY_BIT (c))
+          out->purpose = c;
+      out->rule = rule_name;
+      out->label = rule_site;
+      return;
+    }
+  /* ... an exception keeps every cookie of a site. */
+  if (self->rules != NULL
+      && tm_rules_site_is_excepted (self->rules, context->host, &rule_site))
+    {
+      out->source = TM_SOURCE_EXCEPTION;
+      out->purpose = TM_CATEGORY_NECESSARY;
+      out->categories = TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY);
+      out->rule = rule_site;
+      out->label = rule_site;
+      return;
+    }
 
   /* 2. The charter's own table, for the charter's host. */
   if (host_equal (context->host, self->charter_host, self->charter_host_len))
@@ -380,7 +448,31 @@ tm_classifier_classify (TmClassifier          *self,
       goto done;
     }
 
-  /* 4. An imported cookie database goes here. */
+  /* 4. An imported cookie database. */
+  if (self->rules != NULL
+      && tm_rules_lookup_database (self->rules, context->host, cookie_name, &match))
+    {
+      out->source = TM_SOURCE_DATABASE;
+      out->rule = match.pattern;
+      out->label = match.platform;
+      switch (match.purpose)
+        {
+        case TM_RULES_PURPOSE_NECESSARY:
+          out->purpose = TM_CATEGORY_NECESSARY;
+          break;
+        case TM_RULES_PURPOSE_STATISTICS:
+          out->purpose = TM_CATEGORY_STATISTICS;
+          break;
+        case TM_RULES_PURPOSE_FIRST_PARTY:
+          out->purpose = TM_CATEGORY_FIRST_PARTY;
+          break;
+        case TM_RULES_PURPOSE_BY_CONTEXT:
+        default:
+          out->purpose = third_party ? TM_CATEGORY_THIRD_PARTY : TM_CATEGORY_FIRST_PARTY;
+          break;
+        }
+      goto done;
+    }
 
   /* 5. Context. */
   out->source = TM_SOURCE_CONTEXT;

@@ -54,6 +54,15 @@ void          tm_classifier_classify (TmClassifier           *self,
                                       const TmCookieContext  *context,
                                       TmClassification       *out);
 
+/* Added with the user's rules (tm-rules.h): consulted first (overrides, then
+ * site exceptions) and, for an imported database, after built-in knowledge.
+ * Set it before the classifier is shared between threads; @rules itself may
+ * reload at any time. (nullable: no rules) */
+typedef struct _TmRules TmRules;
+void          tm_classifier_set_rules (TmClassifier          *self,
+                                       TmRules               *rules);
+TmRules      *tm_classifier_get_rules (TmClassifier          *self);
+
 /* The registrable domain of @host (libsoup's public-suffix list), or @host itself
  * for IP addresses, `localhost` and hosts without one. (transfer full) */
 char         *tm_site_for_host       (const char *host);

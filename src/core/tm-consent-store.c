@@ -53,7 +53,68 @@
   "DROP TABLE consents;" \
   "ALTER TABLE consents_v2 RENAME TO consents;"
 
-static const char * const migrations[] = { SCHEMA_V1, SCHEMA_V2 };
+/* Schema version 3: the user's rules (tm-rules.h). Overrides set a cookie's
+ * categories exactly for a site; exceptions allow every cookie of a site;
+ * imported cookie databases keep their rows as read (the category as the file
+ * names it: the mapping to ours is made when they are loaded). Every write to
+ * the rules bumps rules_state.generation (triggers), so each process can tell
+ * that the rules changed even when someone edits them with the sqlite3 tool.
+ * A database's rows change only with its cookie_databases row, which is
+ * rewritten on every import: no trigger per row. */
+#define SCHEMA_V3 \
+  "CREATE TABLE rule_overrides (" \
+  "  site TEXT NOT NULL," \
+  "  name TEXT NOT NULL," \
+  "  necessary INTEGER NOT NULL CHECK (necessary IN (0, 1))," \
+  "  statistics INTEGER NOT NULL CHECK (statistics IN (0, 1))," \
+  "  first_party INTEGER NOT NULL CHECK (first_party IN (0, 1))," \
+  "  third_party INTEGER NOT NULL CHECK (third_party IN (0, 1))," \
+  "  created_us INTEGER NOT NULL," \
+  "  PRIMARY KEY (site, name)" \
+  ");" \
+  "CREATE TABLE rule_exceptions (" \
+  "  site TEXT PRIMARY KEY," \
+  "  created_us INTEGER NOT NULL" \
+  ");" \
+  "CREATE TABLE cookie_databases (" \
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT," \
+  "  path TEXT NOT NULL UNIQUE," \
+  "  imported_at_us INTEGER NOT NULL," \
+  "  n_rows INTEGER NOT NULL" \
+  ");" \
+  "CREATE TABLE cookie_database_rows (" \
+  "  database_id INTEGER NOT NULL REFERENCES cookie_databases (id) ON DELETE CASCADE," \
+  "  line INTEGER NOT NULL," \
+  "  row_id TEXT," \
+  "  platform TEXT," \
+  "  category TEXT NOT NULL," \
+  "  name TEXT NOT NULL," \
+  "  domain TEXT," \
+  "  wildcard INTEGER NOT NULL CHECK (wildcard IN (0, 1))," \
+  "  description TEXT," \
+  "  retention TEXT," \
+  "  controller TEXT," \
+  "  privacy_portal TEXT" \
+  ");" \
+  "CREATE INDEX cookie_database_rows_by_database ON cookie_database_rows (database_id);" \
+  "CREATE TABLE rules_state (" \
+  "  id INTEGER PRIMARY KEY CHECK (id = 1)," \
+  "  generation INTEGER NOT NULL" \
+  ");" \
+  "INSERT INTO rules_state (id, generation) VALUES (1, 0);" \
+  RULES_TRIGGERS ("rule_overrides") \
+  RULES_TRIGGERS ("rule_exceptions") \
+  RULES_TRIGGERS ("cookie_databases")
+
+#define RULES_TRIGGER(table, op) \
+  "CREATE TRIGGER " table "_" op " AFTER " op " ON " table " BEGIN" \
+  "  UPDATE rules_state SET generation = generation + 1 WHERE id = 1;" \
+  " END;"
+#define RULES_TRIGGERS(table) \
+  RULES_TRIGGER (table, "INSERT") RULES_TRIGGER (table, "UPDATE") \
+  RULES_TRIGGER (table, "DELETE")
+
+static const char * const migrations[] = { SCHEMA_V1, SCHEMA_V2, SCHEMA_V3 };
 
 #define SELECT_CONSENT \
   "SELECT consent_id, given_at_us, revision, language, method," \
@@ -69,11 +130,13 @@ struct _TmConsentStore
   gint64       n_consents;
   gint64       newest_rowid;
   GHashTable  *settings;   /* key -> value, as stored */
+  gint64       rules_generation;
 };
 
 enum {
   CONSENT_CHANGED,
   SETTINGS_CHANGED,
+  RULES_CHANGED,
   N_SIGNALS
 };
 
@@ -280,6 +343,39 @@ check_settings (TmConsentStore *self)
     g_signal_emit (self, signals[SETTINGS_CHANGED], 0, g_ptr_array_index (changed, i));
 }
 
+/* The rules' generation counter (schema v3 triggers); -1 when unreadable. */
+static gint64
+read_rules_generation (TmConsentStore *self)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+  gint64 generation = -1;
+
+  stmt = tm_database_prepare (self->db,
+                              "SELECT generation FROM rules_state WHERE id = 1", &error);
+  if (stmt == NULL)
+    {
+      g_warning ("%s", error->message);
+      return -1;
+    }
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    generation = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return generation;
+}
+
+static void
+check_rules (TmConsentStore *self)
+{
+  gint64 generation = read_rules_generation (self);
+
+  if (generation >= 0 && generation != self->rules_generation)
+    {
+      self->rules_generation = generation;
+      g_signal_emit (self, signals[RULES_CHANGED], 0);
+    }
+}
+
 static void
 database_changed_cb (TmDatabase     *db,
                      TmConsentStore *self)
@@ -294,6 +390,7 @@ database_changed_cb (TmDatabase     *db,
     }
 
   check_settings (self);
+  check_rules (self);
 }
 
 static void
@@ -341,6 +438,20 @@ tm_consent_store_class_init (TmConsentStoreClass *klass)
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * TmConsentStore::rules-changed:
+   *
+   * The user's rules (overrides, site exceptions, imported cookie databases)
+   * changed, by this process (tm_consent_store_notify_rules_changed()) or
+   * another one. See #TmRules.
+   */
+  signals[RULES_CHANGED] =
+    g_signal_new ("rules-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -400,6 +511,7 @@ tm_consent_store_new (const char  *data_dir,
       g_hash_table_unref (self->settings);
       self->settings = g_steal_pointer (&settings);
     }
+  self->rules_generation = read_rules_generation (self);
 
   return g_steal_pointer (&self);
 }
@@ -868,4 +980,42 @@ tm_consent_store_set_setting (TmConsentStore  *self,
   g_hash_table_insert (self->settings, g_strdup (key), g_strdup (normalized));
   g_signal_emit (self, signals[SETTINGS_CHANGED], 0, key);
   return TRUE;
+}
+
+/**
+ * tm_consent_store_get_database:
+ * @self: a #TmConsentStore
+ *
+ * The connection to `consent.sqlite`, for the parts of the core that keep their
+ * own tables in it (the user's rules, tm-rules.h). Use it on the thread that
+ * made the store.
+ *
+ * Returns: (transfer none): the database
+ */
+TmDatabase *
+tm_consent_store_get_database (TmConsentStore *self)
+{
+  g_return_val_if_fail (TM_IS_CONSENT_STORE (self), NULL);
+  return self->db;
+}
+
+/**
+ * tm_consent_store_notify_rules_changed:
+ * @self: a #TmConsentStore
+ *
+ * Tells the store that this process has just written the rules' tables: it
+ * emits ::rules-changed at once (another process's writes are noticed by the
+ * store itself).
+ */
+void
+tm_consent_store_notify_rules_changed (TmConsentStore *self)
+{
+  gint64 generation;
+
+  g_return_if_fail (TM_IS_CONSENT_STORE (self));
+
+  generation = read_rules_generation (self);
+  if (generation >= 0)
+    self->rules_generation = generation;
+  g_signal_emit (self, signals[RULES_CHANGED], 0);
 }

@@ -95,4 +95,12 @@ gboolean         tm_consent_store_set_setting      (TmConsentStore *self,
                                                     const char     *value,
                                                     GError        **error);
 
+/* Added for the user's rules (tm-rules.h), which live in the same file
+ * (schema version 3). */
+typedef struct _TmDatabase TmDatabase;
+/* (transfer none): the connection, for tm-rules.c. */
+TmDatabase      *tm_consent_store_get_database     (TmConsentStore *self);
+/* Emits ::rules-changed after this process wrote the rules' tables. */
+void             tm_consent_store_notify_rules_changed (TmConsentStore *self);
+
 G_END_DECLS

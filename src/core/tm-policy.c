@@ -151,6 +151,62 @@ describe_details (const TmClassification *c,
   return g_strdup_printf (TR (translated, N_("%s, %s")), who, what);
 }
 
+/* Category names inside the reason of an override. */
+static const char *category_words[TM_N_CATEGORIES] = {
+  /* Translators: a category inside a reason, e.g. "override for sessionid on
+   * example.com: necessary" */
+  N_("necessary"),
+  /* Translators: a category inside a reason */
+  N_("statistics"),
+  /* Translators: a category inside a reason */
+  N_("first-party"),
+  /* Translators: a category inside a reason */
+  N_("third-party"),
+};
+
+/* The user's word (tm-rules.h) says it all: "override for sessionid on
+ * example.com: necessary", "site exception: all cookies allowed on example.com". */
+static char *
+describe_user_word (const TmDecision *decision,
+                    const char       *cookie_name,
+                    gboolean          translated)
+{
+  const TmClassification *c = &decision->classification;
+  const char *site = c->label != NULL ? c->label : c->host;
+  g_autoptr(GString) categories = g_string_new (NULL);
+  g_autofree char *reason = NULL;
+  const char *refusal;
+
+  if (c->source == TM_SOURCE_EXCEPTION)
+    /* Translators: the reason every cookie of a site is kept; %s is the site */
+    return g_strdup_printf (TR (translated, N_("site exception: all cookies allowed on %s")),
+                            site);
+
+  for (TmCategory cat = 0; cat < TM_N_CATEGORIES; cat++)
+    if (c->categories & TM_CATEGORY_BIT (cat))
+      {
+        if (categories->len > 0)
+          g_string_append (categories, ", ");
+        g_string_append (categories, TR (translated, category_words[cat]));
+      }
+
+  /* Translators: the reason of a cookie the user classified: its name, the
+   * site, then the categories the user gave, e.g. "override for sessionid on
+   * example.com: necessary" */
+  reason = g_strdup_printf (TR (translated, N_("override for %s on %s: %s")),
+                            cookie_name[0] != '\0' ? cookie_name
+                                                   : TR (translated, N_("nameless")),
+                            site, categories->str);
+  if (decision->keep)
+    return g_steal_pointer (&reason);
+  refusal = refusals[(decision->refused & (BIT_S | BIT_F | BIT_T)) >> 1];
+  /* Translators: an override's reason, then why the cookie is blocked, e.g.
+   * "override for _ga on example.com: statistics; statistics are refused" */
+  return g_strdup_printf (TR (translated, N_("%s; %s")), reason,
+                          refusal != NULL ? TR (translated, refusal)
+                                          : TR (translated, N_("refused")));
+}
+
 /**
  * tm_decision_describe:
  * @decision: a decision from tm_policy_decide()
@@ -178,6 +234,9 @@ tm_decision_describe (const TmDecision *decision,
 
   c = &decision->classification;
   g_return_val_if_fail (c->purpose < TM_N_CATEGORIES, NULL);
+
+  if (c->source == TM_SOURCE_OVERRIDE || c->source == TM_SOURCE_EXCEPTION)
+    return describe_user_word (decision, cookie_name, translated);
 
   details = describe_details (c, cookie_name, translated);
 

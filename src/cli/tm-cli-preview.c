@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* `temoinctl preview (URL | --scenario)`: what a choice (saved, or changed with
+ * --with) does to the cookies of the charter's site or of a real URL. */
+#define G_LOG_DOMAIN "temoinctl"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "tm-charter.h"
+#include "tm-classifier.h"
+#include "tm-cli.h"
+#include "tm-json.h"
+#include "tm-preview.h"
+#include "tm-rules.h"
+
+static gboolean
+parse_switch (const char *value,
+              gboolean   *out_on)
+{
+  static const char * const on[] = { "on", "yes", "true", "1", NULL };
+  static const char * const off[] = { "off", "no", "false", "0", NULL };
+  g_autofree char *lower = g_ascii_strdown (value, -1);
+
+  if (g_strv_contains (on, lower))
+    *out_on = TRUE;
+  else if (g_strv_contains (off, lower))
+    *out_on = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+write_item_json (TmJsonWriter  *w,
+                 TmPreviewItem *item)
+{
+  g_autofree char *reason = tm_preview_item_dup_reason (item, FALSE);
+  TmCategories categories = tm_preview_item_get_categories (item);
+
+  tm_json_writer_begin_object (w);
+  tm_json_writer_member (w, "name");
+  tm_json_writer_string (w, tm_preview_item_get_name (item));
+  tm_json_writer_member (w, "site");
+  tm_json_writer_string (w, tm_preview_item_get_site (item));
+  tm_json_writer_member (w, "categories");
+  tm_json_writer_begin_array (w);
+  for (TmCategory c = 0; c < TM_N_CATEGORIES; c++)
+    if (categories & TM_CATEGORY_BIT (c))
+      tm_json_writer_string (w, tm_category_to_id (c));
+  tm_json_writer_end_array (w);
+  tm_json_writer_member (w, "decision");
+  tm_json_writer_string (w, tm_preview_item_get_keep (item) ? "keep" : "block");
+  tm_json_writer_member (w, "reason");
+  tm_json_writer_string (w, reason);
+  tm_json_writer_member (w, "source");
+  tm_json_writer_string (w, tm_source_to_id (tm_preview_item_get_source (item)));
+  tm_json_writer_end_object (w);
+}
+
+static void
+print_json (GListModel *items)
+{
+  g_autoptr(TmJsonWriter) w = tm_json_writer_new (TRUE);
+  g_autofree char *text = NULL;
+
+  tm_json_writer_begin_array (w);
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(TmPreviewItem) item = g_list_model_get_item (items, i);
+
+      write_item_json (w, item);
+    }
+  tm_json_writer_end_array (w);
+  text = tm_json_writer_free_to_string (g_steal_pointer (&w));
+  g_print ("%s\n", text);
+}
+
+/* A cell: valid UTF-8 on one line. (transfer full) */
+static char *
+cell (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar ch = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (ch))
+        g_string_append_c (out, '?');
+      else
+        g_string_append_unichar (out, ch);
+    }
+  return g_string_free (out, FALSE);
+}
+
+enum {
+  COL_NAME,
+  COL_SITE,
+  COL_CATEGORIES,
+  COL_DECISION,
+  N_COLS
+};
+
+static void
+append_padded (GString    *out,
+               const char *text,
+               glong       width)
+{
+  g_string_append (out, text);
+  for (glong i = g_utf8_strlen (text, -1); i < width + 2; i++)
+    g_string_append_c (out, ' ');
+}
+
+/* A table of the short columns, the reason on its own indented line below each
+ * row: reasons are long sentences. */
+static void
+print_table (GListModel *items)
+{
+  const char *headings[N_COLS] = {
+    /* Translators: column headings of `temoinctl preview` */
+    _("Cookie"), _("Site"), _("Categories"), _("Decision"),
+  };
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GString) out = g_string_new (NULL);
+  glong widths[N_COLS];
+  guint n = g_list_model_get_n_items (items);
+
+  if (n == 0)
+    {
+      g_print ("%s\n", _("No cookie was set."));
+      return;
+    }
+
+  for (guint c = 0; c < N_COLS; c++)
+    widths[c] = g_utf8_strlen (headings[c], -1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TmPreviewItem) item = g_list_model_get_item (items, i);
+      g_autoptr(GString) categories = g_string_new (NULL);
+      TmCategories bits = tm_preview_item_get_categories (item);
+      const char *name = tm_preview_item_get_name (item);
+      char **row = g_new0 (char *, N_COLS + 2);
+
+      for (TmCategory c = 0; c < TM_N_CATEGORIES; c++)
+        if (bits & TM_CATEGORY_BIT (c))
+          g_string_append_printf (categories, "%s%s", categories->len ? ", " : "",
+                                  tm_category_get_title (c));
+      row[COL_NAME] = cell (name[0] != '\0' ? name : "\"\"");
+      row[COL_SITE] = cell (tm_preview_item_get_site (item));
+      row[COL_CATEGORIES] = g_strdup (categories->str);
+      /* Translators: a decision of `temoinctl preview` */
+      row[COL_DECISION] = g_strdup (tm_preview_item_get_keep (item) ? _("kept")
+                                    /* Translators: a decision of `temoinctl preview` */
+                                    : _("blocked"));
+      row[N_COLS] = tm_preview_item_dup_reason (item, TRUE);
+      for (guint c = 0; c < N_COLS; c++)
+        widths[c] = MAX (widths[c], g_utf8_strlen (row[c], -1));
+      g_ptr_array_add (rows, row);
+    }
+
+  for (guint c = 0; c < N_COLS; c++)
+    append_padded (out, headings[c], widths[c]);
+  g_string_truncate (out, strlen (g_strchomp (out->str)));
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = g_ptr_array_index (rows, i);
+      gsize start = out->len;
+
+      for (guint c = 0; c < N_COLS; c++)
+        append_padded (out, row[c], widths[c]);
+      while (out->len > start && out->str[out->len - 1] == ' ')
+        g_string_truncate (out, out->len - 1);
+      g_string_append_printf (out, "\n    %s\n", row[N_COLS]);
+    }
+  fputs (out->str, stdout);
+}
+
+typedef struct {
+  GMainLoop   *loop;
+  GListModel  *items;
+  GError      *error;
+  guint        status;
+  char        *final_url;
+} FetchResult;
+
+static void
+fetch_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  FetchResult *r = user_data;
+
+  r->items = tm_preview_fetch_finish (TM_PREVIEW (source), result, &r->status,
+                                      &r->final_url, &r->error);
+  g_main_loop_quit (r->loop);
+}
+
+int
+tm_cli_preview (TmCliContext *ctx,
+                int           argc,
+                char        **argv)
+{
+  static const TmCliHelp help = {
+    "preview",
+    N_("[--with CATEGORY=on|off]… [--resolve HOST:PORT:ADDR]… [--json] URL\n"
+       "[--with CATEGORY=on|off]… [--json] --scenario"),
+    N_("Shows which cookies a site sets and which of them your choice keeps or "
+       "blocks, and why, without saving anything. With a URL, Témoin visits it as a "
+       "browser would (following up to 20 redirects, 30 seconds at most); with "
+       "--scenario, it previews the charter's own site with typical statistics and "
+       "embedded third-party cookies."),
+    NULL,
+    N_("--with changes the saved choice for this preview only. Categories: "
+       "statistics, first-party, third-party (necessary is always on).\n"
+       "Exit status: 0 when the page or the scenario was obtained, whatever its HTTP "
+       "status; 1 when the URL could not be fetched; 2 on a bad command line."),
+  };
+  gboolean scenario = FALSE;
+  gboolean json = FALSE;
+  g_auto(GStrv) with = NULL;
+  g_auto(GStrv) resolve = NULL;
+  GOptionEntry entries[] = {
+    { "scenario", 0, 0, G_OPTION_ARG_NONE, &scenario,
+      N_("Preview the charter's site instead of a URL"), NULL },
+    { "with", 0, 0, G_OPTION_ARG_STRING_ARRAY, &with,
+      N_("Accept (on) or refuse (off) a category for this preview"),
+      N_("CATEGORY=on|off") },
+    { "resolve", 0, 0, G_OPTION_ARG_STRING_ARRAY, &resolve,
+      N_("Connect to ADDR for HOST on PORT, as curl does"), N_("HOST:PORT:ADDR") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print the cookies as JSON"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(TmConsentStore) store = NULL;
+  g_autoptr(TmConsent) current = NULL;
+  g_autoptr(TmClassifier) classifier = NULL;
+  g_autoptr(TmRules) rules = NULL;
+  g_autoptr(GListModel) items = NULL;
+  g_autoptr(TmPreview) preview = NULL;
+  g_autoptr(GError) error = NULL;
+  TmCategories set_on = 0, set_off = 0, accepted;
+  int status;
+
+  g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_FAILURE);
+
+  status = tm_cli_parse_options (&help, entries, FALSE, &argc, &argv);
+  if (status >= 0)
+    return status;
+
+  if (scenario && argc > 1)
+    return tm_cli_usage_error (help.command, "%s",
+                               _("Give either a URL or --scenario, not both."));
+  if (!scenario && argc < 2)
+    return tm_cli_usage_error (help.command, "%s",
+                               _("Give a URL to preview, or --scenario."));
+  if (argc > 2)
+    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[2]);
+  if (scenario && resolve != NULL)
+    return tm_cli_usage_error (help.command, "%s",
+                               _("--resolve applies to a URL, not to --scenario."));
+
+  for (guint i = 0; with != NULL && with[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (with[i], "=", 2);
+      TmCategory category;
+      gboolean on;
+
+      if (pair[0] == NULL || pair[1] == NULL)
+        return tm_cli_usage_error (help.command,
+                                   _("'%s' is not of the form CATEGORY=on|off."), with[i]);
+      if (!tm_category_from_id (pair[0], &category))
+        return tm_cli_usage_error (help.command,
+                                   _("Unknown category '%s'. The categories are necessary, "
+                                     "statistics, first-party and third-party."), pair[0]);
+      if (!parse_switch (pair[1], &on))
+        return tm_cli_usage_error (help.command,
+                                   _("Unknown value '%s' for %s: use on or off."),
+                                   pair[1], pair[0]);
+      if (category == TM_CATEGORY_NECESSARY && !on)
+        return tm_cli_usage_error (help.command, "%s",
+                                   _("Necessary cookies cannot be refused: sites need them "
+                                     "to work, and they require no consent."));
+      if ((set_on | set_off) & TM_CATEGORY_BIT (category))
+        return tm_cli_usage_error (help.command, _("The category %s is given twice."),
+                                   pair[0]);
+      if (on)
+        set_on |= TM_CATEGORY_BIT (category);
+      else
+        set_off |= TM_CATEGORY_BIT (category);
+    }
+
+  if (!scenario)
+    {
+      classifier = tm_classifier_new ();
+      preview = tm_preview_new (classifier);
+      for (guint i = 0; resolve != NULL && resolve[i] != NULL; i++)
+        if (!tm_preview_add_resolve (preview, resolve[i], &error))
+          return tm_cli_usage_error (help.command, "%s", error->message);
+      g_clear_object (&preview);
+      g_clear_object (&classifier);
+    }
+
+  store = tm_cli_open_consent_store (ctx);
+  if (store == NULL)
+    return TM_CLI_EXIT_FAILURE;
+  current = tm_consent_store_dup_current (store);
+  accepted = ((tm_consent_get_categories (current) | set_on) & ~set_off)
+             | TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY);
+
+  rules = tm_rules_new (store, &error);
+  if (rules == NULL)
+    return tm_cli_fail (_("Cannot read your cookie rules: %s"), error->message);
+  classifier = tm_classifier_new ();
+  tm_classifier_set_rules (classifier, rules);
+
+  if (scenario)
+    items = tm_preview_run_scenario (classifier, accepted);
+  else
+    {
+      g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+      FetchResult r = { loop, NULL, NULL, 0, NULL };
+
+      preview = tm_preview_new (classifier);
+      for (guint i = 0; resolve != NULL && resolve[i] != NULL; i++)
+        tm_preview_add_resolve (preview, resolve[i], NULL);
+      tm_preview_fetch_async (preview, argv[1], accepted, NULL, fetch_cb, &r);
+      g_main_loop_run (loop);
+      if (r.items == NULL)
+        {
+          g_autoptr(GError) fetch_error = r.error;
+
+          return tm_cli_fail ("%s", fetch_error->message);
+        }
+      items = r.items;
+      if (!json)
+        {
+          /* Translators: the first line of a URL preview: the last URL of the
+           * redirect chain and its HTTP status, e.g. "https://example.com/: HTTP 200" */
+          g_print (_("%s: HTTP %u"), r.final_url, r.status);
+          g_print ("\n");
+        }
+      g_free (r.final_url);
+    }
+
+  if (json)
+    print_json (items);
+  else
+    {
+      g_autoptr(GString) choice = g_string_new (NULL);
+
+      for (TmCategory c = 0; c < TM_N_CATEGORIES; c++)
+        if (accepted & TM_CATEGORY_BIT (c))
+          g_string_append_printf (choice, "%s%s", choice->len ? ", " : "",
+                                  tm_category_get_title (c));
+      if (scenario)
+        {
+          /* Translators: the first line of `temoinctl preview --scenario`; %s is
+           * the charter's site */
+          g_print (_("Scenario: a visit to %s"), tm_charter_get_host ());
+          g_print ("\n");
+        }
+      if (set_on | set_off)
+        /* Translators: %s lists the categories accepted in a preview */
+        g_print (_("Accepted for this preview (not saved): %s"), choice->str);
+      else
+        /* Translators: %s lists the categories accepted in a preview */
+        g_print (_("Accepted by your saved choice: %s"), choice->str);
+      g_print ("\n\n");
+      print_table (items);
+    }
+  return TM_CLI_EXIT_OK;
+}

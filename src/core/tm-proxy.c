@@ -30,6 +30,7 @@
 #include "tm-proxy.h"
 
 #include "tm-classifier.h"
+#include "tm-rules.h"
 #include "tm-cookie.h"
 #include "tm-json.h"
 #include "tm-policy.h"
@@ -1785,6 +1786,20 @@ tm_proxy_new (const char     *data_dir,
   g_set_object (&self->consent_store, consent_store);
   g_set_object (&self->session_store, session_store);
   self->classifier = tm_classifier_new ();
+
+  /* The user's word (overrides, site exceptions, imported databases) comes from
+   * the same store as the choice, so the proxy decides as the preview does. */
+  if (consent_store != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TmRules) rules = tm_rules_new (consent_store, &error);
+
+      if (rules != NULL)
+        tm_classifier_set_rules (self->classifier, rules);
+      else
+        g_warning ("Your cookie rules could not be read, only built-in knowledge applies: %s",
+                   error->message);
+    }
 
   /* One worker per core (capped); TEMOIN_PROXY_WORKERS overrides for benchmarks. */
   workers = g_getenv ("TEMOIN_PROXY_WORKERS");

@@ -20,6 +20,9 @@ GQuark      tm_catalog_error_quark       (void);
 
 TmCatalog  *tm_catalog_new_from_file     (const char  *mo_path,
                                           GError     **error);
+/* The same from a catalogue already in memory (a GResource, a test). */
+TmCatalog  *tm_catalog_new_from_bytes    (GBytes      *bytes,
+                                          GError     **error);
 /* Opens LOCALEDIR/LANGUAGE/LC_MESSAGES/DOMAIN.mo. */
 TmCatalog  *tm_catalog_new_for_language  (const char  *localedir,
                                           const char  *domain,

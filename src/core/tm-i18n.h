@@ -13,8 +13,10 @@ G_BEGIN_DECLS
  * Sets the locale from the environment, falling back to C.UTF-8 when that yields
  * "C" or fails (LANG unset, locale not generated), binds the text domain to
  * tm_i18n_get_localedir() in UTF-8, and remembers the system's preferred languages
- * (before anything changes `LANGUAGE`). Call it first thing in main(); GTK
- * programs also call gtk_disable_setlocale().
+ * (before anything changes `LANGUAGE`). It ends by applying the default language
+ * (tm_i18n_set_language (tm_i18n_get_default_language ())), so that messages follow
+ * the system's language even when its locale is not generated. Call it first thing
+ * in main(), before any _(); GTK programs also call gtk_disable_setlocale().
  */
 void         tm_i18n_init                   (void);
 /* `$TEMOIN_LOCALEDIR` (the build tree's po/ for uninstalled runs and tests), else

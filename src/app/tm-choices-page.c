@@ -198,8 +198,12 @@ build_category_rows (TmChoicesPage *self)
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
 
       gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (sw),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+      /* The row names its activatable switch (a labelled-by relation); naming it
+       * again would make screen readers say the title twice. The locked switch is
+       * not activatable, so it is named here. */
+      if (c == TM_CATEGORY_NECESSARY)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (sw),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
       g_object_set_data (G_OBJECT (sw), "tm-category", GUINT_TO_POINTER (c));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
       if (c == TM_CATEGORY_NECESSARY)

@@ -17,6 +17,9 @@ struct _TmMainView
   GtkBox        *language_box;
   TmCharterPage *charter_page;
   TmChoicesPage *choices_page;
+  TmPreviewPage *preview_page;
+  TmCookiesPage *cookies_page;
+  TmProxyPage   *proxy_page;
 };
 
 G_DEFINE_FINAL_TYPE (TmMainView, tm_main_view, GTK_TYPE_WIDGET)
@@ -78,6 +81,9 @@ tm_main_view_class_init (TmMainViewClass *klass)
 
   g_type_ensure (TM_TYPE_CHARTER_PAGE);
   g_type_ensure (TM_TYPE_CHOICES_PAGE);
+  g_type_ensure (TM_TYPE_PREVIEW_PAGE);
+  g_type_ensure (TM_TYPE_COOKIES_PAGE);
+  g_type_ensure (TM_TYPE_PROXY_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/temoin/Temoin/ui/tm-main-view.ui");
@@ -86,6 +92,9 @@ tm_main_view_class_init (TmMainViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TmMainView, language_box);
   gtk_widget_class_bind_template_child (widget_class, TmMainView, charter_page);
   gtk_widget_class_bind_template_child (widget_class, TmMainView, choices_page);
+  gtk_widget_class_bind_template_child (widget_class, TmMainView, preview_page);
+  gtk_widget_class_bind_template_child (widget_class, TmMainView, cookies_page);
+  gtk_widget_class_bind_template_child (widget_class, TmMainView, proxy_page);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -141,6 +150,30 @@ tm_main_view_get_choices_page (TmMainView *self)
   g_return_val_if_fail (TM_IS_MAIN_VIEW (self), NULL);
 
   return self->choices_page;
+}
+
+TmPreviewPage *
+tm_main_view_get_preview_page (TmMainView *self)
+{
+  g_return_val_if_fail (TM_IS_MAIN_VIEW (self), NULL);
+
+  return self->preview_page;
+}
+
+TmCookiesPage *
+tm_main_view_get_cookies_page (TmMainView *self)
+{
+  g_return_val_if_fail (TM_IS_MAIN_VIEW (self), NULL);
+
+  return self->cookies_page;
+}
+
+TmProxyPage *
+tm_main_view_get_proxy_page (TmMainView *self)
+{
+  g_return_val_if_fail (TM_IS_MAIN_VIEW (self), NULL);
+
+  return self->proxy_page;
 }
 
 GtkWidget *

@@ -10,6 +10,9 @@
 #include "tm-choice-draft.h"
 #include "tm-choices-page.h"
 #include "tm-consent-store.h"
+#include "tm-cookies-page.h"
+#include "tm-preview-page.h"
+#include "tm-proxy-page.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +24,9 @@ TmMainView    *tm_main_view_new                 (TmConsentStore *store,
 AdwViewStack  *tm_main_view_get_stack           (TmMainView     *self);
 TmCharterPage *tm_main_view_get_charter_page    (TmMainView     *self);
 TmChoicesPage *tm_main_view_get_choices_page    (TmMainView     *self);
+TmPreviewPage *tm_main_view_get_preview_page    (TmMainView     *self);
+TmCookiesPage *tm_main_view_get_cookies_page    (TmMainView     *self);
+TmProxyPage   *tm_main_view_get_proxy_page      (TmMainView     *self);
 /* (transfer none) (nullable): the toggle button of @language in the header bar. */
 GtkWidget     *tm_main_view_get_language_button (TmMainView     *self,
                                                  const char     *language);

@@ -335,6 +335,12 @@ tm_window_class_init (TmWindowClass *klass)
                                        "win.show-page", "s", "charter");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK,
                                        "win.show-page", "s", "choices");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK,
+                                       "win.show-page", "s", "preview");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK,
+                                       "win.show-page", "s", "cookies");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_ALT_MASK,
+                                       "win.show-page", "s", "proxy");
 }
 
 static void
@@ -383,6 +389,19 @@ tm_window_rebuild (TmWindow *self,
     }
 
   view = tm_main_view_new (self->store, self->draft);
+  {
+    TmApplication *app = TM_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+    g_autoptr(GError) session_error = NULL;
+    TmSessionStore *session_store = tm_application_get_session_store (app, &session_error);
+
+    tm_preview_page_set_model (tm_main_view_get_preview_page (view), self->store,
+                               tm_application_get_classifier (app), session_store,
+                               self->draft);
+    tm_cookies_page_set_model (tm_main_view_get_cookies_page (view), session_store,
+                               session_error, self->store, tm_application_get_rules (app));
+  }
+  tm_proxy_page_set_application (tm_main_view_get_proxy_page (view),
+                                 TM_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))));
   g_settings_bind (self->settings, "side-by-side",
                    tm_main_view_get_charter_page (view), "side-by-side",
                    G_SETTINGS_BIND_DEFAULT);

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "temoin"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "tm-rule-menu.h"
+#include "tm-application.h"
+#include "tm-classifier.h"
+#include "tm-rules.h"
+
+char *
+tm_categories_to_text (TmCategories categories)
+{
+  GString *text = g_string_new (NULL);
+
+  for (TmCategory c = 0; c < TM_N_CATEGORIES; c++)
+    {
+      if (!(categories & TM_CATEGORY_BIT (c)))
+        continue;
+      if (text->len > 0)
+        /* TRANSLATORS: between two category names in a list. */
+        g_string_append (text, _(", "));
+      g_string_append (text, tm_category_get_title (c));
+    }
+  return g_string_free (text, FALSE);
+}
+
+void
+tm_widget_show_toast (GtkWidget  *widget,
+                      const char *title)
+{
+  GtkWidget *overlay;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+}
+
+GMenuModel *
+tm_rule_menu_new (const char *name,
+                  const char *host)
+{
+  g_autofree char *site = NULL;
+  g_autoptr(GMenu) treat_as = g_menu_new ();
+  g_autoptr(GMenu) allow = g_menu_new ();
+  GMenu *menu = g_menu_new ();
+  g_autofree char *allow_label = NULL;
+  g_autofree char *section_label = NULL;
+
+  g_return_val_if_fail (name != NULL && host != NULL, NULL);
+
+  /* A rule names a site: the registrable domain covers the host's siblings. */
+  site = tm_site_for_host (host);
+  for (TmCategory c = 0; c < TM_N_CATEGORIES; c++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (tm_category_get_title (c), NULL);
+
+      g_menu_item_set_action_and_target (item, TM_RULE_MENU_TREAT_AS, "(sss)", name, site,
+                                         tm_category_to_id (c));
+      g_menu_append_item (treat_as, item);
+    }
+  /* TRANSLATORS: a menu section; %s is a cookie name. */
+  section_label = g_strdup_printf (_("Treat “%s” on This Site As"), name);
+  g_menu_append_section (menu, section_label, G_MENU_MODEL (treat_as));
+
+  /* TRANSLATORS: %s is a site, e.g. "example.com". */
+  allow_label = g_strdup_printf (_("Allow All Cookies on %s"), site);
+  {
+    g_autoptr(GMenuItem) item = g_menu_item_new (allow_label, NULL);
+
+    g_menu_item_set_action_and_target (item, TM_RULE_MENU_ALLOW_SITE, "s", site);
+    g_menu_append_item (allow, item);
+  }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (allow));
+  return G_MENU_MODEL (menu);
+}
+
+GtkWidget *
+tm_rule_menu_button_new (const char *name,
+                         const char *host)
+{
+  g_autoptr(GMenuModel) model = tm_rule_menu_new (name, host);
+  GtkWidget *button = gtk_menu_button_new ();
+  g_autofree char *label = NULL;
+
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "view-more-symbolic");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), model);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, _("Treat As…"));
+  /* TRANSLATORS: accessible name of a row's menu button; %s is a cookie name. */
+  label = g_strdup_printf (_("Rules for %s"), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  return button;
+}
+
+/* The consent store of the application the widget's window belongs to. */
+static TmConsentStore *
+store_for_widget (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root))
+                                             : NULL;
+
+  return TM_IS_APPLICATION (app) ? tm_application_get_store (TM_APPLICATION (app)) : NULL;
+}
+
+static void
+report (GtkWidget  *widget,
+        GError     *error,
+        const char *done)
+{
+  if (error != NULL)
+    {
+      g_autofree char *title =
+        g_strdup_printf (_("Could not save the rule: %s"), error->message);
+
+      tm_widget_show_toast (widget, title);
+      return;
+    }
+  tm_widget_show_toast (widget, done);
+}
+
+static void
+treat_as_action_cb (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  TmConsentStore *store = store_for_widget (widget);
+  const char *name, *site, *category_id;
+  TmCategory category;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+
+  g_variant_get (parameter, "(&s&s&s)", &name, &site, &category_id);
+  if (store == NULL || !tm_category_from_id (category_id, &category))
+    return;
+  tm_rules_store_set_override (store, name, site, TM_CATEGORY_BIT (category), &error);
+  /* TRANSLATORS: a toast: cookie name, site, category title. */
+  done = g_strdup_printf (_("%s on %s is now treated as %s"), name, site,
+                          tm_category_get_title (category));
+  report (widget, error, done);
+}
+
+static void
+allow_site_action_cb (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  TmConsentStore *store = store_for_widget (widget);
+  const char *site = g_variant_get_string (parameter, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+
+  if (store == NULL)
+    return;
+  tm_rules_store_add_exception (store, site, &error);
+  /* TRANSLATORS: a toast; %s is a site. */
+  done = g_strdup_printf (_("All cookies are now allowed on %s"), site);
+  report (widget, error, done);
+}
+
+void
+tm_rule_menu_install_actions (GtkWidgetClass *widget_class)
+{
+  g_return_if_fail (GTK_IS_WIDGET_CLASS (widget_class));
+
+  gtk_widget_class_install_action (widget_class, TM_RULE_MENU_TREAT_AS, "(sss)",
+                                   treat_as_action_cb);
+  gtk_widget_class_install_action (widget_class, TM_RULE_MENU_ALLOW_SITE, "s",
+                                   allow_site_action_cb);
+}

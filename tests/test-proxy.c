@@ -175,6 +175,14 @@ origin_cb (SoupServer        *server,
                                         g_bytes_get_size (bytes));
       return;
     }
+  else if (g_str_equal (path, "/port"))
+    {
+      /* The port of the connection this request came on (the proxy's side). */
+      GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+      g_string_append_printf (out, "%u",
+                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)));
+    }
   else if (g_str_equal (path, "/cookies"))
     {
       soup_message_headers_append (rh, "Set-Cookie",
@@ -535,6 +543,65 @@ test_forward_get_and_post (void)
   g_assert_true (memcmp (echoed, g_bytes_get_data (payload, NULL), size) == 0);
 
   g_assert_cmpuint (tm_proxy_get_requests (fx->proxy), >=, 2);
+  fixture_free (fx);
+}
+
+/* Bodies of a known length the proxy reads in one go (up to 64 KiB) or chunk by
+ * chunk: both arrive whole, and the origin's connection is given back only once
+ * the body was read to its end, so one client's requests share one. */
+static void
+test_forward_keeps_origin_connection (void)
+{
+  static const gsize sizes[] = { 0, 1, 4096, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1,
+                                 200 * 1024 };
+  Fixture *fx = fixture_new ();
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *echo_url = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *head = NULL;
+
+  fixture_start (fx);
+  session = proxied_session (fx);
+  url = origin_url (fx, "127.0.0.1", "/port");
+  first = fetch (session, "GET", url, NULL, NULL, NULL);
+  g_assert_cmpuint (g_ascii_strtoull (first, NULL, 10), >, 0);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *again = fetch (session, "GET", url, NULL, NULL, NULL);
+
+      g_assert_cmpstr (again, ==, first);
+    }
+
+  /* HEAD: the length of the body it would have, and no body. */
+  head = fetch (session, "HEAD", url, NULL, NULL, &msg);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+  g_assert_cmpuint (soup_message_headers_get_content_length (
+                      soup_message_get_response_headers (msg)), ==, strlen (first));
+  g_assert_true (head == NULL || *head == '\0');
+  g_clear_object (&msg);
+
+  echo_url = origin_url (fx, "127.0.0.1", "/echo");
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      guint8 *data = g_malloc (sizes[i] + 1);
+      g_autoptr(GBytes) payload = NULL;
+      g_autofree char *echoed = NULL;
+
+      for (gsize j = 0; j < sizes[i]; j++)
+        data[j] = (guint8) (1 + (j * 7 + i) % 255);   /* no NUL: fetch() gives a string */
+      payload = g_bytes_new_take (data, sizes[i]);
+      echoed = fetch (session, "POST", echo_url, NULL, payload, &msg);
+      g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+      g_assert_cmpuint (soup_message_headers_get_content_length (
+                          soup_message_get_response_headers (msg)), ==, sizes[i]);
+      g_assert_cmpuint (echoed != NULL ? strlen (echoed) : 0, ==, sizes[i]);
+      g_assert_true (sizes[i] == 0 ||
+                     memcmp (echoed, g_bytes_get_data (payload, NULL), sizes[i]) == 0);
+      g_clear_object (&msg);
+    }
+
   fixture_free (fx);
 }
 
@@ -1374,6 +1441,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/proxy/forward/get-and-post-bodies", test_forward_get_and_post);
+  g_test_add_func ("/proxy/forward/one-origin-connection-per-client-and-whole-bodies",
+                   test_forward_keeps_origin_connection);
   g_test_add_func ("/proxy/forward/hop-by-hop-dropped-for-curl",
                    test_forward_hop_by_hop_with_curl);
   g_test_add_func ("/proxy/forward/closed-port-is-502", test_error_closed_port_is_502);

@@ -435,6 +435,7 @@ new_session (TmPreview          *self,
                        "idle-timeout", 5,
                        "user-agent", user_agent,
                        "remote-connectable", remote,
+                       "proxy-resolver", NULL,
                        NULL);
 }
 

@@ -1318,6 +1318,10 @@ new_upstream_session (GSocketConnectable *remote)
                           "timeout", UPSTREAM_TIMEOUT_S,
                           "idle-timeout", UPSTREAM_IDLE_S,
                           "remote-connectable", remote,
+                          /* Straight to the origin: with "use for the whole
+                           * desktop" on, the desktop's resolver would send us
+                           * back to ourselves. */
+                          "proxy-resolver", NULL,
                           NULL);
   /* Bodies pass as they are: no decoding (it would keep the gzip label on
    * decoded data), no authentication dialogue of our own. */

@@ -567,12 +567,17 @@ test_forward_keeps_origin_connection (void)
   url = origin_url (fx, "127.0.0.1", "/port");
   first = fetch (session, "GET", url, NULL, NULL, NULL);
   g_assert_cmpuint (g_ascii_strtoull (first, NULL, 10), >, 0);
-  for (guint i = 0; i < 20; i++)
-    {
-      g_autofree char *again = fetch (session, "GET", url, NULL, NULL, NULL);
+  {
+    /* The client may open a second connection to the proxy, which can land on
+     * the other worker: a few origin connections are fine, one per request is
+     * what a body left unread would cause. */
+    g_autoptr(GHashTable) ports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-      g_assert_cmpstr (again, ==, first);
-    }
+    g_hash_table_add (ports, g_strdup (first));
+    for (guint i = 0; i < 20; i++)
+      g_hash_table_add (ports, fetch (session, "GET", url, NULL, NULL, NULL));
+    g_assert_cmpuint (g_hash_table_size (ports), <=, 4);
+  }
 
   /* HEAD: the length of the body it would have, and no body. */
   head = fetch (session, "HEAD", url, NULL, NULL, &msg);

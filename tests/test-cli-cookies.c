@@ -325,6 +325,49 @@ test_list_site (Fixture       *f,
   g_assert_null (strstr (out, "abc\""));
 }
 
+/* A filter that matches nothing does not claim the store is empty. */
+static void
+test_list_filter_matches_nothing (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  seed_sample (f);
+  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--site", "nomatch.net", NULL),
+                   ==, 0);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_cmpstr (err, ==, "No stored cookie belongs to the site nomatch.net.\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--url", "http://nomatch.net/",
+                        NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_cmpstr (err, ==, "No stored cookie would be sent to http://nomatch.net/.\n");
+}
+
+/* A damaged cookies.sqlite is moved aside and the user is told once, by temoinctl,
+ * in their language: the core's untranslated log line stays out of stderr. */
+static void
+test_damaged_store_told_once (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *db = g_build_filename (f->dir, TM_SESSION_STORE_FILENAME, NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_set_contents (db, "this is not an SQLite database", -1, NULL));
+  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "[]\n");
+  lines = g_strsplit (err, "\n", -1);
+  /* One line, then the empty string after the final newline. */
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_true (g_str_has_prefix (lines[0], "temoinctl: The cookie store "));
+  g_assert_nonnull (strstr (lines[0], ".corrupt-"));
+  g_assert_cmpstr (lines[1], ==, "");
+  g_assert_null (strstr (err, "temoin-core"));
+}
+
 static char *
 list_names (Fixture *f)
 {
@@ -500,6 +543,8 @@ main (int   argc,
   ADD ("list/empty-store-is-an-empty-array", test_list_empty);
   ADD ("list/url-gives-what-a-browser-sends-in-order", test_list_url_order);
   ADD ("list/site-matches-registrable-domain-and-table-hides-values", test_list_site);
+  ADD ("list/a-filter-that-matches-nothing-says-so", test_list_filter_matches_nothing);
+  ADD ("list/a-damaged-store-is-told-once", test_damaged_store_told_once);
   ADD ("purge/category-site-all-print-how-many", test_purge_variants);
   ADD ("purge/a-running-store-is-told", test_purge_reaches_running_store);
   ADD ("usage/bad-command-lines-exit-2", test_usage_errors);

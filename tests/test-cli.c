@@ -340,6 +340,44 @@ test_usage_errors (Fixture       *f,
   g_assert_false (g_file_test (f->data_dir, G_FILE_TEST_EXISTS));
 }
 
+/* A global option after the command is bad usage, and the message says where it
+ * goes instead of only calling it unknown. */
+static void
+test_global_option_after_command (Fixture       *f,
+                                  gconstpointer  data)
+{
+  static const struct {
+    const char *args[4];
+    const char *option;
+    const char *example;
+  } cases[] = {
+    { { "consent", "show", "--data-dir", "/tmp" }, "--data-dir",
+      "'temoinctl --data-dir DIR consent show'" },
+    { { "consent", "--data-dir", "/tmp", "show" }, "--data-dir",
+      "'temoinctl --data-dir DIR consent'" },
+    { { "settings", "list", "--json", "--data-dir=/tmp" }, "--data-dir",
+      "'temoinctl --data-dir DIR settings list'" },
+    { { "charter", "show", "--version", NULL }, "--version", "'temoinctl --version'" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL, *expected = NULL;
+      const char * const *a = cases[i].args;
+      int status;
+
+      status = run (NULL, &out, &err, a[0], a[1], a[2], a[3], NULL);
+      g_assert_cmpint (status, ==, 2);
+      g_assert_cmpstr (out, ==, "");
+      expected = g_strdup_printf ("temoinctl: %s is a global option: give it before the "
+                                  "command, as in %s.\n", cases[i].option,
+                                  cases[i].example);
+      g_assert_true (g_str_has_prefix (err, expected));
+    }
+  /* Nothing was created in the directory named too late. */
+  g_assert_false (g_file_test (f->data_dir, G_FILE_TEST_EXISTS));
+}
+
 /* --- consent --- */
 
 static void
@@ -983,6 +1021,8 @@ main (int   argc,
   g_test_add_func ("/cli/help/lists-every-command", test_help_top_level);
   ADD ("/cli/help/works-on-every-level", test_help_every_level);
   ADD ("/cli/usage/bad-command-lines-exit-2", test_usage_errors);
+  ADD ("/cli/usage/global-option-after-command-says-where-it-goes",
+       test_global_option_after_command);
   ADD ("/cli/consent/show/defaults-before-any-save", test_consent_show_defaults);
   ADD ("/cli/consent/show/outdated-after-charter-change", test_consent_show_outdated);
   ADD ("/cli/consent/set/pairs-keep-unnamed-categories", test_consent_set_pairs);

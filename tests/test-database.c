@@ -468,6 +468,70 @@ test_two_connections (void)
   tm_test_rmdir (dir);
 }
 
+/* What another process does: `temoinctl cookies list` or the sqlite3 shell opening
+ * the database, reading, closing. Prints the number of items. */
+static void
+read_as_other_process (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT COUNT(*) FROM items", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_print ("items=%d\n", sqlite3_column_int (stmt, 0));
+  sqlite3_finalize (stmt);
+  /* The last connection to close checkpoints and deletes the -wal file. */
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+/* Opening the same database a second time in a process (the session store's writer
+ * thread does) must not drop the POSIX locks of the first connection: else another
+ * process that closes its connection believes it is the last, deletes the -wal file,
+ * and the first connection's later writes go to the deleted file and are lost. */
+static void
+test_second_open_keeps_locks (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TmDatabase) first = NULL;
+  g_autoptr(TmDatabase) second = NULL;
+
+  /* The subprocesses below run this test again: they only read. */
+  if (g_test_subprocess ())
+    {
+      read_as_other_process (g_getenv ("TM_TEST_SHARED_DATABASE"));
+      return;
+    }
+
+  dir = tm_test_make_tmp_dir ();
+  path = g_build_filename (dir, "shared.sqlite", NULL);
+  first = tm_database_open (path, migrations, G_N_ELEMENTS (migrations), &error);
+  g_assert_no_error (error);
+  insert_item (first, "one");
+  second = tm_database_open (path, migrations, G_N_ELEMENTS (migrations), &error);
+  g_assert_no_error (error);
+
+  g_setenv ("TM_TEST_SHARED_DATABASE", path, TRUE);
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, 0);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*items=1*");
+
+  /* Written by the first connection after the other process closed its own. */
+  insert_item (first, "two");
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, 0);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*items=2*");
+  g_assert_cmpint (query_int (second, "SELECT COUNT(*) FROM items"), ==, 2);
+
+  g_unsetenv ("TM_TEST_SHARED_DATABASE");
+  g_clear_object (&second);
+  g_clear_object (&first);
+  tm_test_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -483,6 +547,8 @@ main (int   argc,
   g_test_add_func ("/database/corrupt/name-collision-adds-a-number",
                    test_moved_aside_name_collision);
   g_test_add_func ("/database/files/are-private", test_files_private);
+  g_test_add_func ("/database/files/second-open-keeps-the-first-connection-locks",
+                   test_second_open_keeps_locks);
   g_test_add_func ("/database/statements/are-cached-and-errors-say-why",
                    test_statement_cache_and_errors);
   g_test_add_func ("/database/watch/other-connection-write-is-noticed",

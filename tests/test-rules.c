@@ -261,12 +261,17 @@ test_import_bad_files (Fixture       *f,
                                       "ID,Platform,Category,Cookie / Data Key name,"
                                       "Domain,Wildcard match\n"
                                       "1,P,Nope,x,,0\n"
-                                      "2,P,Analytics,,,0\n", -1, NULL));
+                                      "2,P,Analytics,,,0\n"
+                                      "broken\n", -1, NULL));
   g_assert_false (tm_rules_store_import_database (f->store, only_bad, NULL, &problems,
                                                   &error));
   g_assert_error (error, TM_RULES_ERROR, TM_RULES_ERROR_EMPTY);
-  g_assert_cmpuint (problems->len, ==, 2);
+  g_assert_cmpuint (problems->len, ==, 3);
   g_assert_cmpuint (((TmRulesImportProblem *) g_ptr_array_index (problems, 1))->line, ==, 3);
+  /* One field is singular in the message (the C locale here: English). */
+  g_assert_cmpuint (((TmRulesImportProblem *) g_ptr_array_index (problems, 2))->line, ==, 4);
+  g_assert_cmpstr (((TmRulesImportProblem *) g_ptr_array_index (problems, 2))->message, ==,
+                   "1 field where the header has 6");
   g_assert_cmpuint (tm_rules_get_n_database_rows (f->rules), ==, 0);
 }
 

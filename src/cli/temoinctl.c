@@ -279,6 +279,37 @@ tm_cli_parse_options (const TmCliHelp *help,
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, NULL);
 
+  /* A global option after the command is bad usage; say where it goes. Only the
+   * options before a "--" count: what follows is an argument; with
+   * @stop_at_argument, those after the subcommand's name are the subcommand's. */
+  if (help->command != NULL)
+    for (int i = 1; i < *argc && !g_str_equal ((*argv)[i], "--"); i++)
+      {
+        const char *arg = (*argv)[i];
+
+        if (stop_at_argument && arg[0] != '-')
+          break;
+
+        if (g_str_equal (arg, "--data-dir") || g_str_has_prefix (arg, "--data-dir=") ||
+            g_str_equal (arg, "--version"))
+          {
+            g_autofree char *option = g_strndup (arg, strcspn (arg, "="));
+            g_autofree char *example = NULL;
+
+            if (g_str_equal (option, "--data-dir"))
+              example = g_strdup_printf ("temoinctl --data-dir DIR %s", help->command);
+            else
+              example = g_strdup ("temoinctl --version");
+
+            /* Translators: the first %s is an option (--data-dir), the second a
+             * command line showing where it goes. */
+            return tm_cli_usage_error (help->command,
+                                       _("%s is a global option: give it before the "
+                                         "command, as in '%s'."),
+                                       option, example);
+          }
+      }
+
   if (!g_option_context_parse (context, argc, argv, &error))
     return tm_cli_usage_error (help->command, "%s", error->message);
 
@@ -435,6 +466,10 @@ static const TmCliCommandInfo commands[] = {
   { "settings", N_("Read and change the settings of the app and the proxy") },
   { "serve", N_("Run the filtering proxy without a window") },
   { "cookies", N_("List and delete the cookies the proxy keeps") },
+  { "preview", N_("Show which cookies a site sets and what your choice does to them") },
+  { "rules", N_("Manage your cookie overrides, site exceptions and cookie databases") },
+  { "ca", N_("Show, export, regenerate or delete the certificate authority for HTTPS") },
+  { "bypass", N_("List, add and remove the hosts whose HTTPS is never inspected") },
   { NULL, NULL }
 };
 
@@ -444,6 +479,10 @@ static const TmCliCommandFunc command_funcs[] = {
   tm_cli_settings,
   tm_cli_serve,
   tm_cli_cookies,
+  tm_cli_preview,
+  tm_cli_rules,
+  tm_cli_ca,
+  tm_cli_bypass,
 };
 
 static const TmCliHelp main_help = {

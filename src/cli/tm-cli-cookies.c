@@ -17,6 +17,21 @@
 /* The latest instant ISO 8601 with four-digit years can write. */
 #define MAX_ISO_SECONDS G_GINT64_CONSTANT (253402300799)
 
+/* While the store opens, the core's own untranslated note about a damaged database
+ * moved aside is left out: temoinctl says it itself, in the user's language, below.
+ * G_MESSAGES_DEBUG=temoin-core shows it. */
+static void
+quiet_core_log_cb (const char     *log_domain,
+                   GLogLevelFlags  log_level,
+                   const char     *message,
+                   gpointer        user_data)
+{
+  const char *debug = g_getenv ("G_MESSAGES_DEBUG");
+
+  if (debug != NULL && (strstr (debug, "all") != NULL || strstr (debug, log_domain) != NULL))
+    g_log_default_handler (log_domain, log_level, message, user_data);
+}
+
 static TmSessionStore *
 open_session_store (TmCliContext *ctx)
 {
@@ -24,12 +39,16 @@ open_session_store (TmCliContext *ctx)
   g_autofree char *dir = NULL;
   TmSessionStore *store;
   const char *moved;
+  guint handler;
 
   dir = tm_cli_resolve_data_dir (ctx);
   if (dir == NULL)
     return NULL;
 
+  handler = g_log_set_handler ("temoin-core", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
+                               quiet_core_log_cb, NULL);
   store = tm_session_store_new (dir, &error);
+  g_log_remove_handler ("temoin-core", handler);
   if (store == NULL)
     {
       tm_cli_fail ("%s", error->message);
@@ -343,7 +362,14 @@ cookies_list (TmCliContext *ctx,
     }
   else if (cookies->len == 0)
     {
-      g_printerr ("%s\n", _("No cookies are stored."));
+      /* With a filter, the store may well hold cookies: only none matched. */
+      if (url != NULL)
+        g_printerr (_("No stored cookie would be sent to %s."), url);
+      else if (site != NULL)
+        g_printerr (_("No stored cookie belongs to the site %s."), site);
+      else
+        g_printerr ("%s", _("No cookies are stored."));
+      g_printerr ("\n");
     }
   else
     {

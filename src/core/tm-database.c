@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -152,33 +153,48 @@ sibling_path (const char *path,
 
 /* Creates @path with mode 0600 before SQLite does (SQLite would honour the umask,
  * which is often 022), and makes an existing file private. SQLite gives the -wal
- * and -shm files the mode of the database file. */
+ * and -shm files the mode of the database file.
+ *
+ * An existing file is never opened here: closing a descriptor drops every POSIX
+ * lock this process holds on the file, those of SQLite connections already open on
+ * it included (a second TmDatabase on the same path, as the session store's writer
+ * thread opens). Another process closing its connection then believes it is the
+ * last one, checkpoints and deletes the -wal file, and the writes of this process
+ * go to the deleted file: lost. */
 static gboolean
 create_private_file (const char  *path,
                      GError     **error)
 {
+  GStatBuf st;
+  int saved_errno;
   int fd;
 
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
+  if (g_stat (path, &st) == 0)
     {
-      int saved_errno = errno;
-
-      /* An existing file we cannot open for writing: maybe it only lacks the
-       * permission bits, which we can fix since it is ours. */
-      if (saved_errno == EACCES && g_file_test (path, G_FILE_TEST_EXISTS)
-          && g_chmod (path, 0600) == 0)
-        return TRUE;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Could not create the database “%s”: %s. Check that its folder "
-                     "is writable."),
-                   path, g_strerror (saved_errno));
-      return FALSE;
+      if (S_ISREG (st.st_mode))
+        return tm_file_make_private (path, error);
+      saved_errno = S_ISDIR (st.st_mode) ? EISDIR : EINVAL;
     }
-  close (fd);
+  else
+    {
+      fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd >= 0)
+        {
+          /* Ours alone: no connection can hold a lock on it yet. */
+          close (fd);
+          return tm_file_make_private (path, error);
+        }
+      saved_errno = errno;
+      /* Created in the meantime by another thread or process: only make it private. */
+      if (saved_errno == EEXIST)
+        return tm_file_make_private (path, error);
+    }
 
-  return tm_file_make_private (path, error);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+               _("Could not create the database “%s”: %s. Check that its folder "
+                 "is writable."),
+               path, g_strerror (saved_errno));
+  return FALSE;
 }
 
 static void

@@ -1399,7 +1399,10 @@ tm_rules_store_import_database (TmConsentStore  *store,
         {
           add_problem (problems, r->line,
                        /* Translators: two numbers of columns in a line of a file */
-                       g_strdup_printf (_("%u fields where the header has %u"),
+                       g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                     "%u field where the header has %u",
+                                                     "%u fields where the header has %u",
+                                                     r->fields->len),
                                         r->fields->len, header->fields->len));
           continue;
         }

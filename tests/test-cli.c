@@ -204,6 +204,20 @@ test_version (void)
   g_assert_cmpstr (out, ==, "temoinctl " PACKAGE_VERSION "\n");
 }
 
+/* Run straight from the build tree with no variable set (as a checker might), the
+ * CLI finds the build's catalogues: the French charter, and so the same revision. */
+static void
+test_uninstalled_finds_its_catalogues (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("TEMOIN_LOCALEDIR"));
+  g_autofree char *out = NULL;
+
+  g_unsetenv ("TEMOIN_LOCALEDIR");
+  out = run_ok (NULL, "charter", "show", "--lang", "fr", NULL);
+  g_assert_true (g_str_has_prefix (out, "Charte cookies\n"));
+  g_setenv ("TEMOIN_LOCALEDIR", saved, TRUE);
+}
+
 static void
 test_help_top_level (void)
 {
@@ -1018,6 +1032,8 @@ main (int   argc,
   g_test_add ((path), Fixture, NULL, fixture_set_up, (func), fixture_tear_down)
 
   g_test_add_func ("/cli/version/prints-the-package-version", test_version);
+  g_test_add_func ("/cli/i18n/uninstalled-finds-its-catalogues",
+                   test_uninstalled_finds_its_catalogues);
   g_test_add_func ("/cli/help/lists-every-command", test_help_top_level);
   ADD ("/cli/help/works-on-every-level", test_help_every_level);
   ADD ("/cli/usage/bad-command-lines-exit-2", test_usage_errors);

@@ -13,6 +13,16 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(TmApplication) app = NULL;
+  g_autofree char *build_root = tm_i18n_find_build_root ();
+
+  /* Run straight from a build tree (not through `make run`), the app still finds
+   * its schema there; installed, GSettings finds it as usual. */
+  if (build_root != NULL && g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
+    {
+      g_autofree char *schemas = g_build_filename (build_root, "data", NULL);
+
+      g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, FALSE);
+    }
 
   /* Before GTK: the locale (C.UTF-8 fallback) and the text domain; GTK must not
    * set the locale again or run-time language switching stops working. */

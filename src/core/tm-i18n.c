@@ -190,10 +190,37 @@ tm_i18n_init (void)
 }
 
 /**
+ * tm_i18n_find_build_root:
+ *
+ * When the running program is an uninstalled one of a meson build tree
+ * (`BUILD/src/cli/temoinctl`, `BUILD/src/app/temoin`), that tree's root, so that
+ * it finds its own catalogues (and the app its schemas) without any variable set.
+ *
+ * Returns: (transfer full) (nullable): the build root, or %NULL when installed
+ */
+char *
+tm_i18n_find_build_root (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *marker = NULL;
+
+  if (exe == NULL)
+    return NULL;
+  dir = g_path_get_dirname (exe);                                  /* BUILD/src/cli */
+  root = g_build_filename (dir, "..", "..", NULL);                 /* BUILD */
+  marker = g_build_filename (root, "meson-private", NULL);
+  if (!g_file_test (marker, G_FILE_TEST_IS_DIR))
+    return NULL;
+  return g_canonicalize_filename (root, NULL);
+}
+
+/**
  * tm_i18n_get_localedir:
  *
- * Returns: `$TEMOIN_LOCALEDIR` when set (the build tree's `po/`), else the
- *   configured LOCALEDIR
+ * Returns: `$TEMOIN_LOCALEDIR` when set, else the build tree's `po/` when the
+ *   program runs uninstalled from one, else the configured LOCALEDIR
  */
 const char *
 tm_i18n_get_localedir (void)
@@ -204,8 +231,14 @@ tm_i18n_get_localedir (void)
   if (localedir == NULL)
     {
       const char *env = g_getenv ("TEMOIN_LOCALEDIR");
+      g_autofree char *build_root = NULL;
 
-      localedir = g_strdup (env != NULL && *env != '\0' ? env : LOCALEDIR);
+      if (env != NULL && *env != '\0')
+        localedir = g_strdup (env);
+      else if ((build_root = tm_i18n_find_build_root ()) != NULL)
+        localedir = g_build_filename (build_root, "po", NULL);
+      else
+        localedir = g_strdup (LOCALEDIR);
     }
   dir = localedir;
   G_UNLOCK (i18n);

@@ -22,6 +22,9 @@ void         tm_i18n_init                   (void);
 /* `$TEMOIN_LOCALEDIR` (the build tree's po/ for uninstalled runs and tests), else
  * the configured LOCALEDIR. */
 const char  *tm_i18n_get_localedir          (void);
+/* The meson build tree the running program was built in, when it runs uninstalled
+ * from it; NULL when installed. (transfer full) */
+char        *tm_i18n_find_build_root        (void);
 /* (transfer none): the offered languages: "en" plus every language with a
  * compiled catalogue of our domain in the locale dir, sorted, "en" first. */
 const char * const *tm_i18n_get_languages   (void);

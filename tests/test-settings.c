@@ -48,6 +48,17 @@ static const NormalizeCase normalize_cases[] = {
   { "sec-gpc", "2", NULL, TM_SETTINGS_ERROR_INVALID_VALUE },
   { "sec-gpc", "enabled", NULL, TM_SETTINGS_ERROR_INVALID_VALUE },
   { "sec-gpc", "", NULL, TM_SETTINGS_ERROR_INVALID_VALUE },
+  /* HTTPS inspection: off by default, a switch like the others. */
+  { "https-inspection", "on", "true", 0 },
+  { "https-inspection", "OFF", "false", 0 },
+  { "https-inspection", "always", NULL, TM_SETTINGS_ERROR_INVALID_VALUE },
+  /* The bypass list: normalized, sorted, deduplicated, comma-separated. */
+  { "https-bypass", "", "", 0 },
+  { "https-bypass", "Bank.Example.", "bank.example", 0 },
+  { "https-bypass", "b.example\n*.A.example, b.example [::1]", "*.a.example,::1,b.example", 0 },
+  { "https-bypass", "bank.example, https://bank.example/", NULL,
+    TM_SETTINGS_ERROR_INVALID_VALUE },
+  { "https-bypass", "*", NULL, TM_SETTINGS_ERROR_INVALID_VALUE },
   /* Unknown keys. */
   { "proxy_port", "8080", NULL, TM_SETTINGS_ERROR_UNKNOWN_KEY },
   { "", "1", NULL, TM_SETTINGS_ERROR_UNKNOWN_KEY },
@@ -101,7 +112,7 @@ test_registry (void)
   gsize n = 0;
   const TmSettingInfo *list = tm_settings_list (&n);
 
-  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpuint (n, ==, 5);
   g_assert_cmpstr (list[0].key, ==, TM_SETTING_REASK_INTERVAL);
   g_assert_cmpstr (list[0].default_value, ==, "6");
   g_assert_cmpint (list[0].min, ==, 1);
@@ -112,6 +123,12 @@ test_registry (void)
   g_assert_cmpstr (list[2].key, ==, TM_SETTING_SEC_GPC);
   g_assert_cmpstr (list[2].default_value, ==, "true");
   g_assert_cmpint (list[2].type, ==, TM_SETTING_TYPE_BOOLEAN);
+  g_assert_cmpstr (list[3].key, ==, TM_SETTING_HTTPS_INSPECTION);
+  g_assert_cmpstr (list[3].default_value, ==, "false");
+  g_assert_cmpint (list[3].type, ==, TM_SETTING_TYPE_BOOLEAN);
+  g_assert_cmpstr (list[4].key, ==, TM_SETTING_HTTPS_BYPASS);
+  g_assert_cmpstr (list[4].default_value, ==, TM_SETTING_HTTPS_BYPASS_DEFAULT);
+  g_assert_cmpint (list[4].type, ==, TM_SETTING_TYPE_STRING);
 
   for (gsize i = 0; i < n; i++)
     {
@@ -255,6 +272,48 @@ test_other_store_notices (void)
   tm_test_rmdir (dir);
 }
 
+static void
+test_store_https (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TmConsentStore) store = tm_consent_store_new (dir, &error);
+  g_autoptr(TmConsentStore) other = NULL;
+  g_autofree char *bypass = NULL;
+  g_autofree char *seen = NULL;
+  g_autofree char *kept = NULL;
+
+  g_assert_no_error (error);
+  /* Inspection is the user's decision: off until they turn it on. */
+  g_assert_false (tm_consent_store_get_setting_bool (store, TM_SETTING_HTTPS_INSPECTION));
+  bypass = tm_consent_store_get_setting (store, TM_SETTING_HTTPS_BYPASS);
+  g_assert_cmpstr (bypass, ==, TM_SETTING_HTTPS_BYPASS_DEFAULT);
+
+  g_assert_true (tm_consent_store_set_setting (store, TM_SETTING_HTTPS_INSPECTION, "on",
+                                               &error));
+  g_assert_true (tm_consent_store_set_setting (store, TM_SETTING_HTTPS_BYPASS,
+                                               "Z.example\n*.bank.example,z.example", &error));
+  g_assert_no_error (error);
+
+  /* Stored normalized, read the same by another store on the same folder. */
+  other = tm_consent_store_new (dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (tm_consent_store_get_setting_bool (other, TM_SETTING_HTTPS_INSPECTION));
+  seen = tm_consent_store_get_setting (other, TM_SETTING_HTTPS_BYPASS);
+  g_assert_cmpstr (seen, ==, "*.bank.example,z.example");
+
+  /* An invalid list is refused whole and the stored one stays. */
+  g_assert_false (tm_consent_store_set_setting (store, TM_SETTING_HTTPS_BYPASS,
+                                                "ok.example, not valid..example", &error));
+  g_assert_error (error, TM_SETTINGS_ERROR, TM_SETTINGS_ERROR_INVALID_VALUE);
+  kept = tm_consent_store_get_setting (store, TM_SETTING_HTTPS_BYPASS);
+  g_assert_cmpstr (kept, ==, "*.bank.example,z.example");
+
+  g_clear_object (&store);
+  g_clear_object (&other);
+  tm_test_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -276,6 +335,8 @@ main (int   argc,
   g_test_add_func ("/settings/store/unset-keys-give-defaults", test_store_defaults);
   g_test_add_func ("/settings/store/round-trip-and-signal-with-key", test_store_round_trip);
   g_test_add_func ("/settings/store/other-store-notices-with-key", test_other_store_notices);
+  g_test_add_func ("/settings/store/https-inspection-off-and-bypass-normalized",
+                   test_store_https);
 
   return g_test_run ();
 }

@@ -32,6 +32,10 @@ int tm_cli_charter  (TmCliContext *ctx, int argc, char **argv);
 int tm_cli_settings (TmCliContext *ctx, int argc, char **argv);
 int tm_cli_serve    (TmCliContext *ctx, int argc, char **argv);   /* tm-cli-serve.c */
 int tm_cli_cookies  (TmCliContext *ctx, int argc, char **argv);   /* tm-cli-cookies.c */
+int tm_cli_preview  (TmCliContext *ctx, int argc, char **argv);   /* tm-cli-preview.c */
+int tm_cli_rules    (TmCliContext *ctx, int argc, char **argv);   /* tm-cli-rules.c */
+int tm_cli_ca       (TmCliContext *ctx, int argc, char **argv);   /* tm-cli-ca.c */
+int tm_cli_bypass   (TmCliContext *ctx, int argc, char **argv);   /* tm-cli-bypass.c */
 
 /* Prints "temoinctl: MESSAGE" and a hint to run `temoinctl COMMAND --help` to
  * stderr; returns TM_CLI_EXIT_USAGE. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 
+#include "tm-bypass.h"
 #include "tm-settings.h"
 
 /* The registry: one row per setting, in the order `settings list` shows them. */
@@ -21,6 +22,15 @@ static const TmSettingInfo settings[] = {
   {
     TM_SETTING_SEC_GPC, TM_SETTING_TYPE_BOOLEAN, "true", 0, 0,
     N_("Send “Sec-GPC: 1” while third-party cookies are refused"),
+  },
+  {
+    TM_SETTING_HTTPS_INSPECTION, TM_SETTING_TYPE_BOOLEAN, "false", 0, 0,
+    N_("Apply the choice inside HTTPS too, with Témoin’s local certificate authority"),
+  },
+  {
+    TM_SETTING_HTTPS_BYPASS, TM_SETTING_TYPE_STRING, TM_SETTING_HTTPS_BYPASS_DEFAULT, 0, 0,
+    N_("Hosts whose HTTPS is never inspected (host, *.domain or IP address, "
+       "separated by commas)"),
   },
 };
 
@@ -94,6 +104,24 @@ invalid:
 }
 
 static char *
+normalize_bypass (const TmSettingInfo  *info,
+                  const char           *value,
+                  GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *normalized = tm_bypass_normalize_list (value, &local_error);
+
+  if (normalized == NULL)
+    {
+      /* Translators: %s: a setting name, then why the value is wrong. */
+      g_set_error (error, TM_SETTINGS_ERROR, TM_SETTINGS_ERROR_INVALID_VALUE,
+                   _("%s: %s"), info->key, local_error->message);
+      return NULL;
+    }
+  return normalized;
+}
+
+static char *
 normalize_boolean (const TmSettingInfo  *info,
                    const char           *value,
                    GError              **error)
@@ -124,7 +152,8 @@ normalize_boolean (const TmSettingInfo  *info,
  *
  * Checks @value for @key and returns its normalized form: integers in decimal
  * (surrounding spaces removed, range checked), booleans as "true"/"false"
- * (accepting on/off, yes/no, 1/0, true/false in any case).
+ * (accepting on/off, yes/no, 1/0, true/false in any case), the HTTPS bypass list
+ * normalized, sorted and deduplicated (tm_bypass_normalize_list()).
  *
  * Returns: (transfer full) (nullable): the normalized value, or %NULL with @error
  *   set (%TM_SETTINGS_ERROR_UNKNOWN_KEY or %TM_SETTINGS_ERROR_INVALID_VALUE, with a
@@ -161,6 +190,8 @@ tm_settings_normalize (const char  *key,
     case TM_SETTING_TYPE_BOOLEAN:
       return normalize_boolean (info, value, error);
     case TM_SETTING_TYPE_STRING:
+      if (g_str_equal (info->key, TM_SETTING_HTTPS_BYPASS))
+        return normalize_bypass (info, value, error);
       return g_strdup (value);
     default:
       g_assert_not_reached ();

@@ -54,6 +54,7 @@ typedef struct {
   const char *lang;       /* LANG, or NULL for unset */
   const char *language;   /* LANGUAGE, or NULL for unset */
   const char *expected;   /* the default language */
+  const char *lc_ctype;   /* LC_CTYPE alone (a mixed locale), or NULL for unset */
 } DefaultCase;
 
 static const DefaultCase default_cases[] = {
@@ -65,6 +66,8 @@ static const DefaultCase default_cases[] = {
   { "de_DE.UTF-8", NULL, "en" },   /* not offered */
   { "en_US.UTF-8", "de:fr", "fr" },
   { "fr_FR.UTF-8", "en", "en" },
+  /* Only LC_CTYPE set, as some CI machines do: LC_MESSAGES would stay "C". */
+  { NULL, "fr", "fr", "C.UTF-8" },
 };
 
 static void
@@ -84,6 +87,8 @@ test_i18n_default_language (gconstpointer data)
     g_setenv ("LANG", c->lang, TRUE);
   if (c->language)
     g_setenv ("LANGUAGE", c->language, TRUE);
+  if (c->lc_ctype)
+    g_setenv ("LC_CTYPE", c->lc_ctype, TRUE);
 
   tm_i18n_init ();
 
@@ -287,9 +292,11 @@ main (int   argc,
   for (guint i = 0; i < G_N_ELEMENTS (default_cases); i++)
     {
       const DefaultCase *c = &default_cases[i];
-      g_autofree char *path = g_strdup_printf ("/i18n/default-language/LANG=%s,LANGUAGE=%s",
+      g_autofree char *path = g_strdup_printf ("/i18n/default-language/LANG=%s,LANGUAGE=%s%s%s",
                                                c->lang ? c->lang : "unset",
-                                               c->language ? c->language : "unset");
+                                               c->language ? c->language : "unset",
+                                               c->lc_ctype ? ",LC_CTYPE=" : "",
+                                               c->lc_ctype ? c->lc_ctype : "");
 
       g_test_add_data_func (path, c, test_i18n_default_language);
     }

@@ -166,6 +166,15 @@ tm_i18n_init (void)
         g_warning ("Neither the system locale nor C.UTF-8 is available: "
                    "messages stay in English");
     }
+  else
+    {
+      /* A mixed locale (only LC_CTYPE set, as some containers and CI do) leaves
+       * LC_MESSAGES at "C", where LANGUAGE is ignored too. */
+      const char *messages = setlocale (LC_MESSAGES, NULL);
+
+      if (messages == NULL || g_str_equal (messages, "C") || g_str_equal (messages, "POSIX"))
+        setlocale (LC_MESSAGES, "C.UTF-8");
+    }
 
   bindtextdomain (GETTEXT_PACKAGE, tm_i18n_get_localedir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -449,6 +449,88 @@ test_json (Fixture       *f,
   g_assert_nonnull (strstr (json, "cookie-db-sample.csv\",\"rows\":8"));
 }
 
+typedef struct {
+  TmRules  *rules;
+  gint      stop;          /* atomic */
+  gint      final_seen;    /* atomic: readers that saw the last reload */
+  gint      bad;           /* atomic: lookups that returned something never set */
+  guint     final_bits;
+} ReaderData;
+
+static gpointer
+reader_thread (gpointer user_data)
+{
+  ReaderData *d = user_data;
+  const TmCategories a = TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS);
+  const TmCategories b = TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY);
+
+  while (!g_atomic_int_get (&d->stop))
+    {
+      TmCategories categories = 0;
+      const char *site = NULL;
+
+      if (tm_rules_lookup_override (d->rules, "www.example.com", "sid", &categories, &site,
+                                    NULL) &&
+          ((categories != a && categories != b) || g_strcmp0 (site, "example.com") != 0))
+        g_atomic_int_inc (&d->bad);
+    }
+  /* The writer stopped after its last reload: this thread must see it now. */
+  {
+    TmCategories categories = 0;
+
+    if (tm_rules_lookup_override (d->rules, "www.example.com", "sid", &categories, NULL,
+                                  NULL) &&
+        categories == d->final_bits)
+      g_atomic_int_inc (&d->final_seen);
+  }
+  return NULL;
+}
+
+/* Lookups take no lock: other threads keep using the rules while they are
+ * reloaded many times, and see the last reload once it is done. */
+static void
+test_lookups_during_reloads (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TmRules) empty = NULL;
+  ReaderData d = { .rules = f->rules };
+  GThread *threads[2];
+  TmCategories bits = 0;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      bits = TM_CATEGORY_BIT (i % 2 == 0 ? TM_CATEGORY_STATISTICS : TM_CATEGORY_NECESSARY);
+      g_assert_true (tm_rules_store_set_override (f->store, "sid", "example.com", bits,
+                                                  &error));
+      g_assert_no_error (error);
+      g_assert_true (tm_rules_reload (f->rules, &error));
+      g_assert_no_error (error);
+      if (i == 0)
+        for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+          threads[t] = g_thread_new ("rules-reader", reader_thread, &d);
+    }
+  d.final_bits = bits;
+  g_atomic_int_set (&d.stop, 1);
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    g_thread_join (threads[t]);
+  g_assert_cmpint (g_atomic_int_get (&d.bad), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&d.final_seen), ==, G_N_ELEMENTS (threads));
+
+  /* Two rules objects used in turn by one thread never answer for each other. */
+  empty = tm_rules_new (NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_true (tm_rules_lookup_override (f->rules, "example.com", "sid", NULL, NULL,
+                                               NULL));
+      g_assert_false (tm_rules_lookup_override (empty, "example.com", "sid", NULL, NULL,
+                                                NULL));
+      g_assert_cmpuint (tm_rules_get_n_overrides (f->rules), ==, 1);
+      g_assert_cmpuint (tm_rules_get_n_overrides (empty), ==, 0);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -469,6 +551,8 @@ main (int   argc,
               fixture_set_up, test_overrides_and_exceptions, fixture_tear_down);
   g_test_add ("/rules/store/another-process-writes-are-seen", Fixture, NULL,
               fixture_set_up, test_other_process, fixture_tear_down);
+  g_test_add ("/rules/threads/lookups-see-every-reload-without-a-lock", Fixture, NULL,
+              fixture_set_up, test_lookups_during_reloads, fixture_tear_down);
   g_test_add ("/rules/store/json-lists-everything", Fixture, NULL,
               fixture_set_up, test_json, fixture_tear_down);
 

@@ -853,6 +853,66 @@ test_kill_keeps_flushed_cookies (void)
   tm_test_rmdir (dir);
 }
 
+/* What a proxy under load does: the same few cookies set again and again with
+ * new values, a decision now and then, one small commit after another. The
+ * files must stay small: the table keeps one row per cookie, and the WAL is
+ * checkpointed and cut back instead of staying at its high-water mark. */
+static void
+test_wal_stays_small_under_load (void)
+{
+  static const char * const names[] = {
+    "sessionid", "csrftoken", "django_language", "cookies_preferences", "_ga", "IDE",
+  };
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autofree char *db_path = g_build_filename (dir, "cookies.sqlite", NULL);
+  g_autofree char *wal_path = g_build_filename (dir, "cookies.sqlite-wal", NULL);
+  g_autoptr(TmSessionStore) store = open_store (dir);
+  g_autoptr(GPtrArray) cookies = NULL;
+  GStatBuf db_st, wal_st;
+
+  for (guint commit = 0; commit < 1500; commit++)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          g_autofree char *value = g_strdup_printf ("%s-%u-%u", SECRET_VALUE, commit, i);
+
+          put (store, make_cookie (names[i], value, "example.org", TRUE, "/", EXPIRES_2100,
+                                   TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY), 0));
+        }
+      if (commit % 10 == 0)
+        {
+          TmDecisionRecord record = {
+            .time = 1000 + commit,
+            .site = (char *) "example.org",
+            .host = (char *) "example.org",
+            .name = (char *) names[commit % G_N_ELEMENTS (names)],
+            .direction = (char *) "response",
+            .categories = TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY),
+            .keep = TRUE,
+            .reason = (char *) "a necessary cookie",
+            .source = (char *) "builtin",
+          };
+
+          tm_session_store_log_decision (store, &record);
+        }
+      flush (store);
+    }
+
+  cookies = list (store, NULL);
+  g_assert_cmpuint (cookies->len, ==, G_N_ELEMENTS (names));
+  g_assert_cmpint (g_stat (db_path, &db_st), ==, 0);
+  g_assert_cmpint (g_stat (wal_path, &wal_st), ==, 0);
+  g_test_message ("after 1500 commits: database %" G_GINT64_FORMAT " bytes, WAL %"
+                  G_GINT64_FORMAT " bytes", (gint64) db_st.st_size, (gint64) wal_st.st_size);
+  g_assert_cmpint (db_st.st_size, <, 256 * 1024);
+  /* 1 MiB once cut back, plus at most 256 pages written since the last
+   * checkpoint; SQLite's defaults leave it at 4 MiB. */
+  g_assert_cmpint (wal_st.st_size, <=, 2 * 1024 * 1024);
+
+  g_clear_object (&store);
+  tm_test_rmdir (dir);
+}
+
 static gboolean
 file_contains (const char *path,
                const char *needle)
@@ -1008,6 +1068,8 @@ main (int   argc,
                    test_kill_keeps_flushed_cookies);
   g_test_add_func ("/session-store/decisions/bounded-newest-first-and-never-values",
                    test_decisions_bounded_without_values);
+  g_test_add_func ("/session-store/wal/stays-small-under-a-stream-of-commits",
+                   test_wal_stays_small_under_load);
   g_test_add_func ("/session-store/open/corrupt-file-is-moved-aside",
                    test_corrupt_file_is_moved_aside);
 

@@ -16,7 +16,13 @@
 G_DEFINE_QUARK (tm-rules-error-quark, tm_rules_error)
 
 /* The in-memory rules: built once per reload, never changed afterwards, and
- * swapped whole under the lock. Every string in it is interned. */
+ * swapped whole. Every string in it is interned.
+ *
+ * Lookups take no lock: each thread keeps a reference to the last snapshot it
+ * used (snapshot_cache) and uses it again as long as its generation is the
+ * rules' current one, an atomic read. Generations are unique in the process,
+ * so a match cannot come from another TmRules. Only a thread that sees a new
+ * generation takes the lock, once, to take a reference to the new snapshot. */
 
 typedef struct {
   const char   *site;
@@ -24,6 +30,8 @@ typedef struct {
 } OverrideEntry;
 
 typedef struct {
+  gint        ref_count;    /* atomic */
+  guint       generation;   /* unique in the process, never 0 */
   GHashTable *overrides;    /* name -> GArray of OverrideEntry, longest site first */
   GHashTable *exceptions;   /* site -> site */
   GHashTable *db_exact;     /* name -> GPtrArray of TmRulesDatabaseMatch */
@@ -32,6 +40,8 @@ typedef struct {
   guint       n_overrides;
   guint       n_rows;
 } Snapshot;
+
+static guint last_generation;   /* atomic */
 
 static void
 snapshot_free (Snapshot *snap)
@@ -51,6 +61,10 @@ snapshot_new (void)
 {
   Snapshot *snap = g_new0 (Snapshot, 1);
 
+  snap->ref_count = 1;
+  do
+    snap->generation = (guint) g_atomic_int_add ((gint *) &last_generation, 1) + 1;
+  while (snap->generation == 0);
   snap->overrides = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                            (GDestroyNotify) g_array_unref);
   snap->exceptions = g_hash_table_new (g_str_hash, g_str_equal);
@@ -62,14 +76,68 @@ snapshot_new (void)
   return snap;
 }
 
+static Snapshot *
+snapshot_ref (Snapshot *snap)
+{
+  g_atomic_int_inc (&snap->ref_count);
+  return snap;
+}
+
+static void
+snapshot_unref (Snapshot *snap)
+{
+  if (snap != NULL && g_atomic_int_dec_and_test (&snap->ref_count))
+    snapshot_free (snap);
+}
+
+/* A thread's last snapshot (a reference), dropped when the thread ends. */
+static void
+snapshot_cache_free (gpointer data)
+{
+  Snapshot **slot = data;
+
+  snapshot_unref (*slot);
+  g_free (slot);
+}
+
+static GPrivate snapshot_cache = G_PRIVATE_INIT (snapshot_cache_free);
+
 struct _TmRules
 {
   GObject          parent_instance;
 
   TmConsentStore  *store;
-  GMutex           lock;
-  Snapshot        *snap;
+  GMutex           lock;            /* guards @snap's replacement */
+  Snapshot        *snap;            /* a reference */
+  guint            generation;      /* atomic: @snap's */
 };
+
+/* The current snapshot, without a lock in the usual case. Valid until this
+ * thread's next call (on any TmRules): use it, do not keep it. */
+static Snapshot *
+rules_get_snapshot (TmRules *self)
+{
+  Snapshot **slot = g_private_get (&snapshot_cache);
+  guint generation = (guint) g_atomic_int_get ((gint *) &self->generation);
+  Snapshot *snap, *old;
+
+  if (G_LIKELY (slot != NULL && *slot != NULL && (*slot)->generation == generation))
+    return *slot;
+
+  g_mutex_lock (&self->lock);
+  snap = snapshot_ref (self->snap);
+  g_mutex_unlock (&self->lock);
+
+  if (slot == NULL)
+    {
+      slot = g_new0 (Snapshot *, 1);
+      g_private_set (&snapshot_cache, slot);
+    }
+  old = *slot;
+  *slot = snap;
+  snapshot_unref (old);
+  return snap;
+}
 
 enum {
   CHANGED,
@@ -442,7 +510,7 @@ tm_rules_finalize (GObject *object)
 {
   TmRules *self = TM_RULES (object);
 
-  g_clear_pointer (&self->snap, snapshot_free);
+  g_clear_pointer (&self->snap, snapshot_unref);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (tm_rules_parent_class)->finalize (object);
@@ -474,6 +542,7 @@ tm_rules_init (TmRules *self)
 {
   g_mutex_init (&self->lock);
   self->snap = snapshot_new ();
+  self->generation = self->snap->generation;
 }
 
 /**
@@ -534,9 +603,11 @@ tm_rules_reload (TmRules  *self,
   g_mutex_lock (&self->lock);
   old = self->snap;
   self->snap = snap;
+  g_atomic_int_set ((gint *) &self->generation, (gint) snap->generation);
   g_mutex_unlock (&self->lock);
-  /* Safe: lookups hand out interned strings only, never pointers into it. */
-  snapshot_free (old);
+  /* Threads that still use @old hold their own reference; lookups hand out
+   * interned strings only, never pointers into a snapshot. */
+  snapshot_unref (old);
 
   g_signal_emit (self, signals[CHANGED], 0);
   return TRUE;
@@ -575,8 +646,8 @@ tm_rules_lookup_override (TmRules       *self,
   if (!normalise_host (host, buf, &len))
     return FALSE;
 
-  g_mutex_lock (&self->lock);
-  if (!g_hash_table_lookup_extended (self->snap->overrides, name, &interned_name,
+  if (!g_hash_table_lookup_extended (rules_get_snapshot (self)->overrides, name,
+                                     &interned_name,
                                      (gpointer *) &entries))
     entries = NULL;
   for (guint i = 0; entries != NULL && i < entries->len; i++)
@@ -595,7 +666,6 @@ tm_rules_lookup_override (TmRules       *self,
           break;
         }
     }
-  g_mutex_unlock (&self->lock);
   return found;
 }
 
@@ -615,6 +685,7 @@ tm_rules_site_is_excepted (TmRules     *self,
   char buf[HOST_MAX];
   gsize len;
   const char *p, *site = NULL;
+  Snapshot *snap;
 
   g_return_val_if_fail (TM_IS_RULES (self), FALSE);
   g_return_val_if_fail (host != NULL, FALSE);
@@ -622,15 +693,14 @@ tm_rules_site_is_excepted (TmRules     *self,
   if (!normalise_host (host, buf, &len) || len == 0)
     return FALSE;
 
-  g_mutex_lock (&self->lock);
-  if (g_hash_table_size (self->snap->exceptions) > 0)
+  snap = rules_get_snapshot (self);
+  if (g_hash_table_size (snap->exceptions) > 0)
     for (p = buf; p != NULL; p = strchr (p, '.') != NULL ? strchr (p, '.') + 1 : NULL)
       {
-        site = g_hash_table_lookup (self->snap->exceptions, p);
+        site = g_hash_table_lookup (snap->exceptions, p);
         if (site != NULL)
           break;
       }
-  g_mutex_unlock (&self->lock);
 
   if (site != NULL && out_site != NULL)
     *out_site = site;
@@ -683,8 +753,7 @@ tm_rules_lookup_database (TmRules              *self,
     return FALSE;
   name_len = strlen (name);
 
-  g_mutex_lock (&self->lock);
-  snap = self->snap;
+  snap = rules_get_snapshot (self);
   if (snap->n_rows > 0)
     {
       m = pick_entry (g_hash_table_lookup (snap->db_exact, name), buf, len);
@@ -701,7 +770,6 @@ tm_rules_lookup_database (TmRules              *self,
     }
   if (m != NULL)
     *out = *m;
-  g_mutex_unlock (&self->lock);
 
   return m != NULL;
 }
@@ -718,9 +786,7 @@ tm_rules_get_n_overrides (TmRules *self)
   guint n;
 
   g_return_val_if_fail (TM_IS_RULES (self), 0);
-  g_mutex_lock (&self->lock);
-  n = self->snap->n_overrides;
-  g_mutex_unlock (&self->lock);
+  n = rules_get_snapshot (self)->n_overrides;
   return n;
 }
 
@@ -736,9 +802,7 @@ tm_rules_get_n_exceptions (TmRules *self)
   guint n;
 
   g_return_val_if_fail (TM_IS_RULES (self), 0);
-  g_mutex_lock (&self->lock);
-  n = g_hash_table_size (self->snap->exceptions);
-  g_mutex_unlock (&self->lock);
+  n = g_hash_table_size (rules_get_snapshot (self)->exceptions);
   return n;
 }
 
@@ -755,9 +819,7 @@ tm_rules_get_n_database_rows (TmRules *self)
   guint n;
 
   g_return_val_if_fail (TM_IS_RULES (self), 0);
-  g_mutex_lock (&self->lock);
-  n = self->snap->n_rows;
-  g_mutex_unlock (&self->lock);
+  n = rules_get_snapshot (self)->n_rows;
   return n;
 }
 

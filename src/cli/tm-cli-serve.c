@@ -32,11 +32,15 @@ tm_cli_serve (TmCliContext *ctx,
   g_autofree char *connect_ports = NULL;
   g_autofree char *log_file = NULL;
   g_autofree char *log_format = NULL;
+  g_autofree char *upstream_ca = NULL;
+  g_auto(GStrv) bypass = NULL;
+  gboolean https_inspection = FALSE;
   int port = -1;
   static const TmCliHelp help = {
     "serve",
     N_("[--listen ADDR]… [--port N] [--allow CIDR]… [--connect-ports P1,P2,…]\n"
-       "[--resolve HOST:PORT:ADDR]… [--log FILE] [--log-format json|text]"),
+       "[--resolve HOST:PORT:ADDR]… [--log FILE] [--log-format json|text]\n"
+       "[--https-inspection] [--upstream-ca FILE] [--bypass HOST]…"),
     N_("Runs Témoin’s cookie proxy until interrupted (Ctrl+C or SIGTERM). The first "
        "line on standard output gives its address. Only one proxy per data directory "
        "listens at a time."),
@@ -60,6 +64,15 @@ tm_cli_serve (TmCliContext *ctx,
       N_("Write one line per cookie decision to FILE"), N_("FILE") },
     { "log-format", 0, 0, G_OPTION_ARG_STRING, &log_format,
       N_("Format of the log: json (default) or text"), N_("FORMAT") },
+    { "https-inspection", 0, 0, G_OPTION_ARG_NONE, &https_inspection,
+      N_("Inspect HTTPS for this run, whatever the https-inspection setting says "
+         "(creates Témoin’s certificate authority if there is none)"), NULL },
+    { "upstream-ca", 0, 0, G_OPTION_ARG_FILENAME, &upstream_ca,
+      N_("Also trust the CA certificates of FILE (PEM) when checking HTTPS sites"),
+      N_("FILE") },
+    { "bypass", 0, 0, G_OPTION_ARG_STRING_ARRAY, &bypass,
+      N_("Never inspect HOST, *.DOMAIN or IP address, besides the saved bypass list, "
+         "for this run (repeatable)"), N_("HOST") },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GError) error = NULL;
@@ -127,6 +140,13 @@ tm_cli_serve (TmCliContext *ctx,
     return tm_cli_usage_error ("serve", "%s", error->message);
   if (log_file != NULL && !tm_proxy_set_log_file (proxy, log_file, format, &error))
     return tm_cli_fail ("%s", error->message);
+  for (guint i = 0; bypass != NULL && bypass[i] != NULL; i++)
+    if (!tm_proxy_add_bypass (proxy, bypass[i], &error))
+      return tm_cli_usage_error ("serve", "%s", error->message);
+  if (upstream_ca != NULL && !tm_proxy_set_upstream_ca (proxy, upstream_ca, &error))
+    return tm_cli_fail ("%s", error->message);
+  if (https_inspection)
+    tm_proxy_set_https_inspection (proxy, TRUE);
 
   /* A new proxy session: session cookies of the last one are gone from clients. */
   if (!tm_session_store_begin_session (session_store, &error))

@@ -39,6 +39,9 @@
 #include "tm-json.h"
 #include "tm-policy.h"
 #include "tm-settings.h"
+#include "tm-bypass.h"
+#include "tm-ca.h"
+#include "tm-tls-database.h"
 
 #define CHUNK_SIZE           (64 * 1024)
 #define CLIENT_TIMEOUT_S     60    /* a client silent this long mid-request or idle */
@@ -126,6 +129,16 @@ struct _TmProxy {
 
   guint            accepted;        /* atomic: TmCategories */
   gint             sec_gpc;         /* atomic */
+
+  /* HTTPS inspection (issue 5). */
+  int              inspection_override;  /* -1: the setting decides; TRUE: forced on */
+  gint             inspect;              /* atomic: inspect CONNECTs now */
+  gboolean         warned_no_ca;
+  TmCa            *ca;                   /* NULL without a data directory */
+  GMutex           https_mutex;
+  GStrv            bypass;               /* guarded by https_mutex: setting + extra */
+  GPtrArray       *extra_bypass;         /* char *, normalized: --bypass */
+  GTlsDatabase    *upstream_db;          /* NULL: the system store only */
 
   guint64          n_requests;      /* atomic (__atomic builtins) */
   guint64          n_kept;
@@ -1021,7 +1034,8 @@ server_request_done_cb (SoupServer        *server,
     request_finished_cb (msg, req);
 }
 
-static SoupSession *new_upstream_session (GSocketConnectable *remote);
+static SoupSession *new_upstream_session (TmProxy            *self,
+                                          GSocketConnectable *remote);
 
 static SoupSession *
 worker_session_for (TmProxyWorker     *worker,
@@ -1047,7 +1061,7 @@ worker_session_for (TmProxyWorker     *worker,
   if (socket != NULL)
     shard = (guint) g_socket_get_fd (socket) % SESSION_SHARDS;
   if (worker->sessions[shard] == NULL)
-    worker->sessions[shard] = new_upstream_session (NULL);
+    worker->sessions[shard] = new_upstream_session (worker->proxy, NULL);
   return worker->sessions[shard];
 }
 
@@ -1186,6 +1200,235 @@ connect_cb (GObject      *source,
   soup_server_message_unpause (req->msg);
 }
 
+/* HTTPS inspection: the client's CONNECT is answered at once; its stream is
+ * wrapped in TLS with a certificate of Témoin's CA for the host, and the
+ * decrypted requests go to this worker's SoupServer like any other, marked by
+ * the remote address they come from (INSPECTED_KEY), so that server_cb() sends
+ * them upstream over verified HTTPS through the same cookie policy. */
+#define INSPECTED_KEY "tm-inspected-target"
+
+typedef struct {
+  char *host;
+  int   port;
+} TmInspectedTarget;
+
+static void
+inspected_target_free (TmInspectedTarget *target)
+{
+  g_free (target->host);
+  g_free (target);
+}
+
+typedef struct {
+  TmProxyWorker  *worker;
+  TmProxy        *proxy;      /* strong */
+  GIOStream      *client;
+  GIOStream      *tls;
+  GSocketAddress *local;
+  GSocketAddress *remote;     /* carries the TmInspectedTarget */
+  char           *host;
+  int             port;
+} TmInspection;
+
+static void
+inspection_free (TmInspection *ins)
+{
+  g_clear_object (&ins->proxy);
+  g_clear_object (&ins->client);
+  g_clear_object (&ins->tls);
+  g_clear_object (&ins->local);
+  g_clear_object (&ins->remote);
+  g_free (ins->host);
+  g_free (ins);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmInspection, inspection_free)
+
+static gboolean
+host_is_bypassed (TmProxy    *self,
+                  const char *host)
+{
+  gboolean bypassed;
+
+  g_mutex_lock (&self->https_mutex);
+  bypassed = tm_bypass_matches ((const char * const *) self->bypass, host);
+  g_mutex_unlock (&self->https_mutex);
+  return bypassed;
+}
+
+static gboolean
+should_inspect (TmProxy    *self,
+                const char *host)
+{
+  /* A CA deleted meanwhile (noticed within a second) means blind tunnels. */
+  return g_atomic_int_get (&self->inspect) && self->ca != NULL &&
+         !host_is_bypassed (self, host) && tm_ca_is_loaded (self->ca);
+}
+
+static void
+handshake_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(TmInspection) ins = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    {
+      /* Typically a client that does not trust Témoin's CA yet. */
+      g_debug ("TLS handshake with the client for %s failed: %s", ins->host, error->message);
+      g_io_stream_close_async (ins->tls, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+  if (ins->worker->server == NULL ||
+      !soup_server_accept_iostream (ins->worker->server, ins->tls, ins->local, ins->remote,
+                                    &error))
+    {
+      g_debug ("Could not serve the decrypted stream for %s: %s", ins->host,
+               error != NULL ? error->message : "stopping");
+      g_io_stream_close_async (ins->tls, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+    }
+}
+
+static void
+mint_leaf_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  TmInspection *ins = task_data;
+  GError *error = NULL;
+  GTlsCertificate *leaf = tm_ca_get_leaf (ins->proxy->ca, ins->host, &error);
+
+  if (leaf == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, leaf, g_object_unref);
+}
+
+static void
+fallback_connect_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(TmInspection) ins = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) upstream = NULL;
+
+  upstream = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (upstream == NULL)
+    {
+      g_debug ("Tunnel to %s failed: %s", ins->host, error->message);
+      g_io_stream_close_async (ins->client, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+  g_io_stream_splice_async (ins->client, G_IO_STREAM (upstream),
+                            G_IO_STREAM_SPLICE_CLOSE_STREAM1 |
+                            G_IO_STREAM_SPLICE_CLOSE_STREAM2,
+                            G_PRIORITY_DEFAULT, NULL, splice_cb, NULL);
+}
+
+/* No certificate for the host (the CA was deleted meanwhile): the client already
+ * has its 200, so the tunnel goes on blind, as without inspection. */
+static void
+fall_back_to_tunnel (TmInspection *ins)
+{
+  g_autofree char *key = g_strdup_printf ("%s:%d", ins->host, ins->port);
+  const char *mapped = g_hash_table_lookup (ins->proxy->resolve, key);
+  g_autoptr(GSocketConnectable) target = NULL;
+
+  target = g_network_address_new (mapped != NULL ? mapped : ins->host, ins->port);
+  g_socket_client_connect_async (ins->worker->socket_client, target, NULL,
+                                 fallback_connect_cb, ins);
+}
+
+static void
+leaf_ready_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(TmInspection) ins = user_data;
+  g_autoptr(GTlsCertificate) leaf = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char * const alpn[] = { "http/1.1", NULL };
+  GIOStream *tls;
+
+  leaf = g_task_propagate_pointer (G_TASK (result), &error);
+  if (leaf == NULL)
+    {
+      g_debug ("Not inspecting %s: %s", ins->host, error->message);
+      fall_back_to_tunnel (g_steal_pointer (&ins));
+      return;
+    }
+  ins->tls = g_tls_server_connection_new (ins->client, leaf, &error);
+  if (ins->tls == NULL)
+    {
+      g_warning ("Not inspecting %s: %s", ins->host, error->message);
+      g_io_stream_close_async (ins->client, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+  /* The decrypted side is served by SoupServer: HTTP/1.1 only. */
+  g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (ins->tls), alpn);
+  tls = ins->tls;
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
+                                    handshake_cb, g_steal_pointer (&ins));
+}
+
+static void
+inspect_wrote_body_cb (SoupServerMessage *msg,
+                       gpointer           user_data)
+{
+  TmProxyRequest *req = user_data;
+  g_autoptr(TmInspection) ins = g_new0 (TmInspection, 1);
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  GSocketAddress *local = soup_server_message_get_local_address (msg);
+  TmInspectedTarget *target;
+  GTask *task;
+
+  g_clear_signal_handler (&req->wrote_body_id, req->msg);
+  ins->worker = req->worker;
+  ins->proxy = g_object_ref (req->proxy);
+  ins->host = g_strdup (req->host);
+  ins->port = req->port;
+  ins->local = local != NULL ? g_object_ref (local) : NULL;
+  /* A remote address of its own, to recognize this stream's requests. */
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    ins->remote = g_inet_socket_address_new (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)),
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)));
+  else
+    {
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+      ins->remote = g_inet_socket_address_new (loopback, 0);
+    }
+  target = g_new0 (TmInspectedTarget, 1);
+  target->host = g_strdup (req->host);
+  target->port = req->port;
+  g_object_set_data_full (G_OBJECT (ins->remote), INSPECTED_KEY, target,
+                          (GDestroyNotify) inspected_target_free);
+
+  ins->client = soup_server_message_steal_connection (msg);
+  if (ins->client == NULL)
+    return;
+
+  /* Minting may sign and write a file: not on the main loop. */
+  task = g_task_new (NULL, NULL, leaf_ready_cb, ins);
+  g_task_set_task_data (task, g_steal_pointer (&ins), NULL);
+  g_task_run_in_thread (task, mint_leaf_thread);
+  g_object_unref (task);
+}
+
+static void
+inspect_request (TmProxyRequest *req)
+{
+  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, "Connection established");
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (req->msg),
+                                     SOUP_ENCODING_NONE);
+  req->wrote_body_id = g_signal_connect (req->msg, "wrote-body",
+                                         G_CALLBACK (inspect_wrote_body_cb), req);
+}
+
 static gboolean
 connect_port_allowed (TmProxy *self,
                       int      port)
@@ -1212,6 +1455,12 @@ tunnel_request (TmProxyRequest *req)
       set_error_page (req->msg, SOUP_STATUS_FORBIDDEN, _("Forbidden"), what,
                       _("Only the ports given with --connect-ports can be reached "
                         "(443 by default)."));
+      return;
+    }
+
+  if (should_inspect (self, req->host))
+    {
+      inspect_request (req);
       return;
     }
 
@@ -1261,9 +1510,29 @@ server_cb (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   const char *via;
   g_autoptr(TmProxyRequest) req = NULL;
+  g_autoptr(GUri) inspected_uri = NULL;
+  TmInspectedTarget *inspected = NULL;
   int port;
 
   counter_add (&self->n_requests, 1);
+
+  if (G_IS_OBJECT (remote))
+    inspected = g_object_get_data (G_OBJECT (remote), INSPECTED_KEY);
+  if (inspected != NULL)
+    {
+      /* Decrypted from a CONNECT: the target is the tunnel's, whatever the
+       * request line or Host says. */
+      if (method == SOUP_METHOD_CONNECT)
+        {
+          set_error_page (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("Method not allowed"),
+                          _("A tunnel cannot be opened inside another one."), NULL);
+          return;
+        }
+      inspected_uri = g_uri_build (G_URI_FLAGS_ENCODED, "https", NULL, inspected->host,
+                                   inspected->port == 443 ? -1 : inspected->port,
+                                   g_uri_get_path (uri), g_uri_get_query (uri), NULL);
+      uri = inspected_uri;
+    }
 
   if (G_IS_INET_SOCKET_ADDRESS (remote) &&
       !tm_proxy_client_is_allowed (
@@ -1342,7 +1611,8 @@ request_started_cb (SoupServer        *server,
 /* Workers */
 
 static SoupSession *
-new_upstream_session (GSocketConnectable *remote)
+new_upstream_session (TmProxy            *self,
+                      GSocketConnectable *remote)
 {
   SoupSession *session;
 
@@ -1360,6 +1630,10 @@ new_upstream_session (GSocketConnectable *remote)
   /* Bodies pass as they are: no decoding (it would keep the gzip label on
    * decoded data), no authentication dialogue of our own. */
   soup_session_remove_feature_by_type (session, SOUP_TYPE_CONTENT_DECODER);
+  /* Upstream certificates are verified, against the system store plus the
+   * anchors of --upstream-ca: a failure is an error page, never a downgrade. */
+  if (self->upstream_db != NULL)
+    soup_session_set_tls_database (session, self->upstream_db);
   soup_session_remove_feature_by_type (session, SOUP_TYPE_AUTH_MANAGER);
   return session;
 }
@@ -1428,7 +1702,7 @@ worker_setup (TmProxyWorker  *worker,
           g_autoptr(GSocketConnectable) remote = g_network_address_new (value, port);
 
           g_hash_table_insert (worker->resolve_sessions, g_strdup (key),
-                               new_upstream_session (remote));
+                               new_upstream_session (self, remote));
         }
     }
 
@@ -1470,9 +1744,63 @@ worker_thread (gpointer data)
 
 /* Live choice */
 
+/* Follows the https-inspection and https-bypass settings (and this run's
+ * overrides). Turning inspection on creates the CA when there is none. */
+static void
+reload_https_settings (TmProxy *self)
+{
+  gboolean inspect = self->inspection_override > 0;
+  g_autofree char *list = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) parsed = NULL;
+  GStrv old;
+
+  if (self->consent_store != NULL)
+    {
+      inspect = inspect ||
+                tm_consent_store_get_setting_bool (self->consent_store,
+                                                   TM_SETTING_HTTPS_INSPECTION);
+      list = tm_consent_store_get_setting (self->consent_store, TM_SETTING_HTTPS_BYPASS);
+    }
+  else
+    list = g_strdup (TM_SETTING_HTTPS_BYPASS_DEFAULT);
+
+  parsed = tm_bypass_parse (list);
+  g_strv_builder_addv (builder, (const char **) parsed);
+  for (guint i = 0; i < self->extra_bypass->len; i++)
+    g_strv_builder_add (builder, g_ptr_array_index (self->extra_bypass, i));
+  g_mutex_lock (&self->https_mutex);
+  old = self->bypass;
+  self->bypass = g_strv_builder_end (builder);
+  g_mutex_unlock (&self->https_mutex);
+  g_strfreev (old);
+
+  if (inspect && self->ca == NULL)
+    {
+      if (!self->warned_no_ca)
+        g_warning ("HTTPS inspection needs a data directory for its certificate "
+                   "authority: CONNECT stays a blind tunnel");
+      self->warned_no_ca = TRUE;
+      inspect = FALSE;
+    }
+  if (inspect && !tm_ca_is_loaded (self->ca))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TmCa) created = tm_ca_load_or_create (self->data_dir, &error);
+
+      if (created == NULL || !tm_ca_reload (self->ca, &error))
+        {
+          g_warning ("HTTPS inspection is off: %s", error->message);
+          inspect = FALSE;
+        }
+    }
+  g_atomic_int_set (&self->inspect, inspect);
+}
+
 static void
 reload_settings (TmProxy *self)
 {
+  reload_https_settings (self);
   if (self->consent_store == NULL)
     {
       g_atomic_int_set (&self->sec_gpc, TRUE);
@@ -1848,6 +2176,11 @@ tm_proxy_finalize (GObject *object)
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_mutex_clear (&self->log_mutex);
   g_mutex_clear (&self->pending_mutex);
+  g_clear_object (&self->ca);
+  g_clear_pointer (&self->bypass, g_strfreev);
+  g_clear_pointer (&self->extra_bypass, g_ptr_array_unref);
+  g_clear_object (&self->upstream_db);
+  g_mutex_clear (&self->https_mutex);
 
   G_OBJECT_CLASS (tm_proxy_parent_class)->finalize (object);
 }
@@ -1940,6 +2273,10 @@ tm_proxy_init (TmProxy *self)
   self->n_workers = 1;
   g_mutex_init (&self->log_mutex);
   g_mutex_init (&self->pending_mutex);
+  self->inspection_override = -1;
+  self->extra_bypass = g_ptr_array_new_with_free_func (g_free);
+  self->bypass = tm_bypass_parse (TM_SETTING_HTTPS_BYPASS_DEFAULT);
+  g_mutex_init (&self->https_mutex);
 }
 
 /* Public API */
@@ -1965,6 +2302,8 @@ tm_proxy_new (const char     *data_dir,
 
   self = g_object_new (TM_TYPE_PROXY, NULL);
   self->data_dir = g_strdup (data_dir);
+  if (data_dir != NULL)
+    self->ca = tm_ca_new (data_dir);
   g_set_object (&self->consent_store, consent_store);
   g_set_object (&self->session_store, session_store);
   self->classifier = tm_classifier_new ();
@@ -2175,6 +2514,99 @@ tm_proxy_set_classifier (TmProxy      *self,
   g_return_if_fail (!self->running);
 
   g_set_object (&self->classifier, classifier);
+}
+
+/**
+ * tm_proxy_set_https_inspection:
+ * @self: a #TmProxy
+ * @inspect: %TRUE to inspect HTTPS for this run whatever the setting says
+ *   (`serve --https-inspection`); %FALSE to follow the setting again
+ *
+ * Inspection needs the data directory given to tm_proxy_new(): it creates the
+ * certificate authority there when there is none.
+ */
+void
+tm_proxy_set_https_inspection (TmProxy  *self,
+                               gboolean  inspect)
+{
+  g_return_if_fail (TM_IS_PROXY (self));
+
+  self->inspection_override = inspect ? TRUE : -1;
+  if (self->running)
+    reload_https_settings (self);
+}
+
+/**
+ * tm_proxy_set_upstream_ca:
+ * @self: a #TmProxy
+ * @path: a PEM file of CA certificates
+ * @error: return location for a #GError
+ *
+ * Trusts the certificate authorities of @path for upstream HTTPS, besides the
+ * system store (`serve --upstream-ca`). Before tm_proxy_start().
+ *
+ * Returns: %TRUE on success, %FALSE with @error set when @path cannot be read
+ */
+gboolean
+tm_proxy_set_upstream_ca (TmProxy     *self,
+                          const char  *path,
+                          GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *absolute = NULL;
+  GTlsDatabase *database;
+
+  g_return_val_if_fail (TM_IS_PROXY (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (!self->running, FALSE);
+
+  /* GTlsFileDatabase wants an absolute path (`serve --upstream-ca ca.pem`). */
+  absolute = g_canonicalize_filename (path, NULL);
+  database = tm_tls_database_new (absolute, &local_error);
+  if (database == NULL)
+    {
+      g_set_error_literal (error, TM_PROXY_ERROR, TM_PROXY_ERROR_INVALID_ARGUMENT,
+                           local_error->message);
+      return FALSE;
+    }
+  g_clear_object (&self->upstream_db);
+  self->upstream_db = database;
+  return TRUE;
+}
+
+/**
+ * tm_proxy_add_bypass:
+ * @self: a #TmProxy
+ * @entry: a host, "*.domain" or IP address
+ * @error: return location for a #GError
+ *
+ * Tunnels @entry blind for this run, besides the https-bypass setting
+ * (`serve --bypass`).
+ *
+ * Returns: %TRUE on success, %FALSE with @error set when @entry is invalid
+ */
+gboolean
+tm_proxy_add_bypass (TmProxy     *self,
+                     const char  *entry,
+                     GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *normalized;
+
+  g_return_val_if_fail (TM_IS_PROXY (self), FALSE);
+  g_return_val_if_fail (entry != NULL, FALSE);
+
+  normalized = tm_bypass_normalize_entry (entry, &local_error);
+  if (normalized == NULL)
+    {
+      g_set_error_literal (error, TM_PROXY_ERROR, TM_PROXY_ERROR_INVALID_ARGUMENT,
+                           local_error->message);
+      return FALSE;
+    }
+  g_ptr_array_add (self->extra_bypass, normalized);
+  if (self->running)
+    reload_https_settings (self);
+  return TRUE;
 }
 
 gboolean

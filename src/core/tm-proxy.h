@@ -79,6 +79,21 @@ gboolean    tm_proxy_set_log_file         (TmProxy          *self,
 void        tm_proxy_set_classifier       (TmProxy          *self,
                                            TmClassifier     *classifier);
 
+/* HTTPS inspection (tm-ca.h, tm-bypass.h). By default the consent store's
+ * https-inspection and https-bypass settings decide, followed live; inspection
+ * needs a data directory (the CA lives there). */
+/* Inspects HTTPS for this run whatever the setting says (serve --https-inspection). */
+void        tm_proxy_set_https_inspection (TmProxy          *self,
+                                           gboolean          inspect);
+/* Trusts the CA certificates of @path (PEM) upstream, besides the system store. */
+gboolean    tm_proxy_set_upstream_ca      (TmProxy          *self,
+                                           const char       *path,
+                                           GError          **error);
+/* Adds a host, "*.domain" or IP address to the bypass list for this run. */
+gboolean    tm_proxy_add_bypass           (TmProxy          *self,
+                                           const char       *entry,
+                                           GError          **error);
+
 /**
  * tm_proxy_start:
  * Takes the data directory's lock, binds every address and starts serving.

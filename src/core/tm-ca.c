@@ -1333,7 +1333,10 @@ make_tls_certificate_locked (TmCa        *self,
                              const char  *leaf_pem,
                              GError     **error)
 {
-  g_autofree char *pem = g_strconcat (leaf_pem, self->leaf_key_pem, NULL);
+  /* The CA after the leaf: GIO then sends the chain, so a browser that pins the
+   * CA (Chromium's --ignore-certificate-errors-spki-list) sees it. */
+  g_autofree char *pem = g_strconcat (leaf_pem, self->cert_pem ? self->cert_pem : "",
+                                      self->leaf_key_pem, NULL);
   g_autoptr(GError) local_error = NULL;
   GTlsCertificate *certificate;
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tm-application.h"
+#include "tm-ca.h"
 #include "tm-desktop-proxy.h"
 #include "tm-i18n.h"
 #include "tm-proxy-page.h"
@@ -1119,6 +1120,164 @@ test_screenshot (Fixture       *f,
   }
 }
 
+static gboolean
+button_has_label (GtkWidget     *widget,
+                  gconstpointer  label)
+{
+  return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+static gboolean
+ca_dialog_is_mapped (GtkWidget     *widget,
+                     gconstpointer  heading)
+{
+  return gtk_widget_get_mapped (widget)
+         && g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (widget)),
+                       heading) == 0;
+}
+
+/* The confirmation dialog titled @heading, once it is on screen. */
+static AdwMessageDialog *
+find_message_dialog (const char *heading)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+
+      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+        {
+          g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+          if (ADW_IS_MESSAGE_DIALOG (window) && ca_dialog_is_mapped (window, heading))
+            return ADW_MESSAGE_DIALOG (window);
+        }
+      if (g_get_monotonic_time () > deadline)
+        g_error ("no dialog “%s” appeared", heading);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+}
+
+static gboolean
+https_setting_is (gpointer data)
+{
+  Fixture *f = data;
+  gboolean wanted = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (f->app), "wanted"));
+
+  return tm_consent_store_get_setting_bool (tm_application_get_store (f->app),
+                                            TM_SETTING_HTTPS_INSPECTION) == wanted;
+}
+
+static void
+test_https_switch_sets_the_setting (Fixture       *f,
+                                    gconstpointer  data)
+{
+  GtkSwitch *sw;
+  g_autoptr(GError) error = NULL;
+
+  start_app (f);
+  sw = tm_proxy_page_get_https_switch (proxy_page (f));
+  g_assert_false (gtk_switch_get_active (sw));
+  gtk_test_accessible_assert_relation (GTK_ACCESSIBLE (sw), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                       row_title_label (f, "Inspect HTTPS"), NULL);
+  assert_page_shows (f, "CONNECT host:443");
+  assert_page_shows (f, "Anyone with its key file could impersonate sites to you");
+  /* The per-browser steps are folded away until asked for. */
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (find_widget (GTK_WIDGET (proxy_page (f)),
+                                                                ADW_TYPE_EXPANDER_ROW, NULL,
+                                                                NULL)), TRUE);
+  drain_main_context ();
+  assert_page_shows (f, "Trust this CA to identify websites");
+  assert_page_shows (f, "update-ca-certificates --fresh");
+
+  flip (sw);
+  g_object_set_data (G_OBJECT (f->app), "wanted", GINT_TO_POINTER (TRUE));
+  g_assert_true (wait_for (https_setting_is, f));
+  flip (sw);
+  g_object_set_data (G_OBJECT (f->app), "wanted", GINT_TO_POINTER (FALSE));
+  g_assert_true (wait_for (https_setting_is, f));
+
+  /* And the other way: the setting changed elsewhere moves the switch. */
+  g_assert_true (tm_consent_store_set_setting (tm_application_get_store (f->app),
+                                               TM_SETTING_HTTPS_INSPECTION, "true", &error));
+  g_assert_no_error (error);
+  drain_main_context ();
+  g_assert_true (gtk_switch_get_active (sw));
+}
+
+static void
+test_ca_fingerprint_and_delete (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TmCa) ca = tm_ca_load_or_create (f->data_dir, &error);
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *cert_path = g_build_filename (f->data_dir, TM_CA_CERT_FILENAME, NULL);
+  g_autofree char *key_path = g_build_filename (f->data_dir, TM_CA_KEY_FILENAME, NULL);
+  AdwMessageDialog *dialog;
+  GtkWidget *delete;
+
+  g_assert_no_error (error);
+  fingerprint = tm_ca_get_fingerprint (ca);
+  /* 32 bytes as colon-separated hex. */
+  g_assert_cmpuint (strlen (fingerprint), ==, 32 * 3 - 1);
+  g_assert_cmpint (fingerprint[2], ==, ':');
+
+  start_app (f);
+  assert_row_value (f, "SHA-256 fingerprint", fingerprint);
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (
+                   find_value_label (GTK_WIDGET (find_row (f, "SHA-256 fingerprint"))))));
+
+  delete = find_widget (GTK_WIDGET (proxy_page (f)), GTK_TYPE_BUTTON, button_has_label,
+                        "_Delete…");
+  g_assert_nonnull (delete);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (delete), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Delete the certificate authority");
+  g_assert_true (gtk_widget_is_sensitive (delete));
+
+  /* Regenerating replaces it, and the page shows the new one. */
+  gtk_widget_activate (find_widget (GTK_WIDGET (proxy_page (f)), GTK_TYPE_BUTTON,
+                                    button_has_label, "_Regenerate…"));
+  dialog = find_message_dialog ("Regenerate the Certificate Authority?");
+  g_assert_true (strstr (adw_message_dialog_get_body (dialog),
+                         "must be made to trust the new one") != NULL);
+  adw_message_dialog_response (dialog, "regenerate");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  drain_main_context ();
+  g_assert_true (tm_ca_reload (ca, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *renewed = tm_ca_get_fingerprint (ca);
+
+    g_assert_cmpstr (renewed, !=, fingerprint);
+    assert_row_value (f, "SHA-256 fingerprint", renewed);
+  }
+
+  /* Cancelling keeps it. */
+  gtk_widget_activate (delete);
+  dialog = find_message_dialog ("Delete the Certificate Authority?");
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  drain_main_context ();
+  g_assert_true (g_file_test (cert_path, G_FILE_TEST_EXISTS));
+
+  gtk_widget_activate (delete);
+  dialog = find_message_dialog ("Delete the Certificate Authority?");
+  g_assert_true (strstr (adw_message_dialog_get_body (dialog),
+                         "part of stopping using Témoin") != NULL);
+  adw_message_dialog_response (dialog, "delete");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  drain_main_context ();
+  g_assert_false (g_file_test (cert_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (key_path, G_FILE_TEST_EXISTS));
+  g_assert_true (tm_ca_reload (ca, NULL) == FALSE || !tm_ca_is_loaded (ca));
+  assert_row_value (f, "SHA-256 fingerprint", "—");
+  g_assert_false (gtk_widget_is_sensitive (delete));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1157,6 +1316,10 @@ main (int   argc,
               fixture_setup, test_leftover_backup_kept_while_a_proxy_runs, fixture_teardown);
   g_test_add ("/ui/proxy/without-gnome-proxy-schemas-the-desktop-row-explains", Fixture, NULL,
               fixture_setup, test_without_gnome_schemas, fixture_teardown);
+  g_test_add ("/ui/proxy/https-switch-sets-the-inspection-setting", Fixture, NULL,
+              fixture_setup, test_https_switch_sets_the_setting, fixture_teardown);
+  g_test_add ("/ui/proxy/ca-fingerprint-is-shown-and-delete-removes-the-ca", Fixture, NULL,
+              fixture_setup, test_ca_fingerprint_and_delete, fixture_teardown);
   g_test_add ("/desktop-proxy/settings-changed-since-are-left-alone", Fixture, NULL,
               fixture_setup, test_desktop_changed_since_is_left_alone, fixture_teardown);
 

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "tm-ca.h"
 #include "tm-proxy-page.h"
 #include "tm-settings.h"
 
@@ -36,11 +37,34 @@ struct _TmProxyPage
   GtkButton      *chromium_copy;
   AdwActionRow   *shell_row;
   GtkButton      *shell_copy;
+  AdwActionRow   *https_switch_row;
+  GtkSwitch      *https_switch;
+  AdwActionRow   *ca_name_row;
+  GtkLabel       *ca_name_label;
+  AdwActionRow   *ca_fingerprint_row;
+  GtkLabel       *ca_fingerprint_label;
+  GtkButton      *ca_export;
+  GtkButton      *ca_regenerate;
+  GtkButton      *ca_delete;
+  AdwActionRow   *ca_firefox_row;
+  GtkButton      *ca_firefox_copy;
+  AdwActionRow   *ca_firefox_remove_row;
+  GtkButton      *ca_firefox_remove_copy;
+  AdwActionRow   *ca_chromium_row;
+  GtkButton      *ca_chromium_copy;
+  AdwActionRow   *ca_chromium_remove_row;
+  GtkButton      *ca_chromium_remove_copy;
+  AdwActionRow   *ca_system_row;
+  GtkButton      *ca_system_copy;
+  AdwActionRow   *ca_system_remove_row;
+  GtkButton      *ca_system_remove_copy;
 
   TmApplication  *application;
   TmProxy        *proxy;
   TmDesktopProxy *desktop_proxy;   /* nullable */
   TmConsentStore *store;
+  TmCa           *ca;              /* nullable: no data directory */
+  GtkFileChooserNative *export_chooser;
 
   /* Why the last start failed, shown until the proxy starts or the port changes. */
   char           *start_error;
@@ -248,6 +272,295 @@ update_instructions (TmProxyPage *self)
   set_subtitle (self->shell_row, shell);
 }
 
+/* The certificate authority's instructions: [0] how to trust it, [1] how to remove it. */
+static char *
+ca_firefox_text (void)
+{
+  /* TRANSLATORS: Firefox's own menu and option names; check them in a Firefox
+   * in your language. temoin-ca.pem is a file name. */
+  return g_strdup (_("Settings → Privacy & Security → Certificates → View Certificates → "
+                     "Authorities → Import: choose temoin-ca.pem and tick “Trust this CA to "
+                     "identify websites”."));
+}
+
+static char *
+ca_firefox_remove_text (void)
+{
+  /* TRANSLATORS: Firefox's own menu names, as above. */
+  return g_strdup (_("Settings → Privacy & Security → Certificates → View Certificates → "
+                     "Authorities: select “Témoin local CA”, then Delete or Distrust."));
+}
+
+/* Commands: never translated. */
+static char *
+ca_chromium_text (void)
+{
+  return g_strdup ("certutil -d sql:$HOME/.pki/nssdb -A -t \"C,,\" -n \"Témoin local CA\" "
+                   "-i temoin-ca.pem");
+}
+
+static char *
+ca_chromium_remove_text (void)
+{
+  return g_strdup ("certutil -d sql:$HOME/.pki/nssdb -D -n \"Témoin local CA\"");
+}
+
+static char *
+ca_system_text (void)
+{
+  return g_strdup ("sudo cp temoin-ca.pem /usr/local/share/ca-certificates/temoin-ca.crt "
+                   "&& sudo update-ca-certificates");
+}
+
+static char *
+ca_system_remove_text (void)
+{
+  return g_strdup ("sudo rm /usr/local/share/ca-certificates/temoin-ca.crt "
+                   "&& sudo update-ca-certificates --fresh");
+}
+
+static void
+update_ca_instructions (TmProxyPage *self)
+{
+  struct { AdwActionRow *row; char *(*text) (void); } rows[] = {
+    { self->ca_firefox_row, ca_firefox_text },
+    { self->ca_firefox_remove_row, ca_firefox_remove_text },
+    { self->ca_chromium_row, ca_chromium_text },
+    { self->ca_chromium_remove_row, ca_chromium_remove_text },
+    { self->ca_system_row, ca_system_text },
+    { self->ca_system_remove_row, ca_system_remove_text },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autofree char *text = rows[i].text ();
+
+      set_subtitle (rows[i].row, text);
+    }
+}
+
+/* The switch, the CA's name and fingerprint and what can be done with it. */
+static void
+update_https (TmProxyPage *self)
+{
+  gboolean on = tm_consent_store_get_setting_bool (self->store, TM_SETTING_HTTPS_INSPECTION);
+  g_autofree char *fingerprint = self->ca != NULL ? tm_ca_get_fingerprint (self->ca) : NULL;
+  g_autofree char *subject = self->ca != NULL ? tm_ca_get_subject (self->ca) : NULL;
+  g_autoptr(GDateTime) not_after = NULL;
+  gboolean syncing = self->syncing;
+
+  self->syncing = TRUE;
+  gtk_switch_set_active (self->https_switch, on);
+  gtk_switch_set_state (self->https_switch, on);
+  self->syncing = syncing;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->https_switch_row), self->ca != NULL);
+  if (self->ca == NULL)
+    set_subtitle (self->https_switch_row,
+                  _("Témoin has no data folder to keep a certificate authority in."));
+  else if (on)
+    set_subtitle (self->https_switch_row,
+                  _("On: HTTPS traffic through the proxy is decrypted, and its cookies follow "
+                    "your choices, in browsers that trust the certificate below."));
+  else
+    set_subtitle (self->https_switch_row,
+                  _("Off: HTTPS cookies are out of the proxy’s reach."));
+
+  if (fingerprint != NULL)
+    {
+      gtk_label_set_label (self->ca_name_label, subject != NULL ? subject : "");
+      gtk_label_set_label (self->ca_fingerprint_label, fingerprint);
+      if (tm_ca_get_validity (self->ca, NULL, &not_after) && not_after != NULL)
+        {
+          g_autofree char *date = g_date_time_format (not_after, "%x");
+          g_autofree char *until = g_strdup_printf (_("Valid until %s"), date);
+
+          set_subtitle (self->ca_name_row, until);
+        }
+      else
+        set_subtitle (self->ca_name_row, "");
+    }
+  else
+    {
+      gtk_label_set_label (self->ca_name_label, _("None yet"));
+      gtk_label_set_label (self->ca_fingerprint_label, "—");
+      set_subtitle (self->ca_name_row,
+                    _("Made on this computer when HTTPS inspection is first turned on, or "
+                      "with Regenerate."));
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->ca_export), fingerprint != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->ca_delete), fingerprint != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->ca_regenerate), self->ca != NULL);
+}
+
+static void
+https_switch_active_cb (TmProxyPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean on = gtk_switch_get_active (self->https_switch);
+
+  if (self->syncing)
+    return;
+  if (!tm_consent_store_set_setting (self->store, TM_SETTING_HTTPS_INSPECTION,
+                                     on ? "true" : "false", &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not save HTTPS inspection: %s"),
+                                                  error->message);
+
+      show_toast (self, message);
+    }
+  update_https (self);
+}
+
+static void
+export_response_cb (TmProxyPage          *self,
+                    int                   response,
+                    GtkFileChooserNative *chooser)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pem = NULL;
+  g_autofree char *message = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (chooser == self->export_chooser)
+    g_clear_object (&self->export_chooser);
+  if (file == NULL || self->ca == NULL)
+    return;
+
+  pem = tm_ca_export_pem (self->ca, &error);
+  if (pem != NULL)
+    g_file_replace_contents (file, pem, strlen (pem), NULL, FALSE, G_FILE_CREATE_NONE, NULL,
+                             NULL, &error);
+  if (error != NULL)
+    message = g_strdup_printf (_("Could not export the certificate: %s"), error->message);
+  else
+    {
+      g_autofree char *name = g_file_get_parse_name (file);
+
+      message = g_strdup_printf (_("Certificate saved as %s"), name);
+    }
+  show_toast (self, message);
+}
+
+static void
+ca_export_clicked_cb (TmProxyPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->export_chooser != NULL)
+    return;
+  self->export_chooser = gtk_file_chooser_native_new (_("Export Certificate"),
+                                                      GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                           : NULL,
+                                                      GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                      _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->export_chooser), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_chooser), "temoin-ca.pem");
+  g_signal_connect_object (self->export_chooser, "response", G_CALLBACK (export_response_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_chooser));
+}
+
+static void
+ca_dialog_response_cb (TmProxyPage      *self,
+                       const char       *response,
+                       AdwMessageDialog *dialog)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->ca == NULL)
+    return;
+  if (g_str_equal (response, "regenerate"))
+    {
+      if (tm_ca_regenerate (self->ca, &error))
+        show_toast (self, _("New certificate authority made: export it and trust it in your "
+                            "browsers"));
+    }
+  else if (g_str_equal (response, "delete"))
+    {
+      if (tm_ca_delete (self->ca, &error))
+        show_toast (self, _("Certificate authority deleted: remove it from your browsers "
+                            "too"));
+    }
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not change the certificate "
+                                                    "authority: %s"), error->message);
+
+      show_toast (self, message);
+    }
+  update_https (self);
+}
+
+static void
+ask_about_ca (TmProxyPage *self,
+              const char  *heading,
+              const char  *body,
+              const char  *response_id,
+              const char  *response_label)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              heading, body);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    response_id, response_label,
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), response_id,
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (ca_dialog_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+ca_regenerate_clicked_cb (TmProxyPage *self)
+{
+  ask_about_ca (self, _("Regenerate the Certificate Authority?"),
+                _("A new certificate authority replaces the current one. Browsers that trust "
+                  "the current one must be made to trust the new one: export it and import it "
+                  "again, then remove the old one from them."),
+                "regenerate", _("_Regenerate"));
+}
+
+static void
+ca_delete_clicked_cb (TmProxyPage *self)
+{
+  ask_about_ca (self, _("Delete the Certificate Authority?"),
+                _("Its key and certificate are deleted from this computer and HTTPS "
+                  "inspection stops working until a new one is made. Browsers keep trusting "
+                  "the deleted certificate until you remove it from them: doing so is part of "
+                  "stopping using Témoin."),
+                "delete", _("_Delete"));
+}
+
+static void
+ca_copy_clicked_cb (TmProxyPage *self,
+                    GtkButton   *button)
+{
+  g_autofree char *text = NULL;
+
+  if (button == self->ca_firefox_copy)
+    text = ca_firefox_text ();
+  else if (button == self->ca_firefox_remove_copy)
+    text = ca_firefox_remove_text ();
+  else if (button == self->ca_chromium_copy)
+    text = ca_chromium_text ();
+  else if (button == self->ca_chromium_remove_copy)
+    text = ca_chromium_remove_text ();
+  else if (button == self->ca_system_copy)
+    text = ca_system_text ();
+  else
+    text = ca_system_remove_text ();
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  show_toast (self, _("Copied"));
+}
+
 static void
 update_state (TmProxyPage *self)
 {
@@ -294,6 +607,7 @@ update_state (TmProxyPage *self)
   update_counters (self);
   update_desktop_row (self, running);
   update_instructions (self);
+  update_https (self);
 
   self->syncing = FALSE;
 }
@@ -330,6 +644,8 @@ poll_holder_cb (gpointer user_data)
 
   if (refresh_holder (self))
     update_state (self);
+  else
+    update_https (self);   /* temoinctl or another window may change the CA */
   return G_SOURCE_CONTINUE;
 }
 
@@ -440,6 +756,11 @@ static void
 settings_changed_cb (TmProxyPage *self,
                      const char  *key)
 {
+  if (key != NULL && g_str_equal (key, TM_SETTING_HTTPS_INSPECTION))
+    {
+      update_https (self);
+      return;
+    }
   if (key != NULL && !g_str_equal (key, TM_SETTING_PROXY_PORT))
     return;
   sync_port (self);
@@ -475,6 +796,10 @@ tm_proxy_page_dispose (GObject *object)
   TmProxyPage *self = TM_PROXY_PAGE (object);
 
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  if (self->export_chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_chooser));
+  g_clear_object (&self->export_chooser);
+  g_clear_object (&self->ca);
   gtk_widget_dispose_template (GTK_WIDGET (object), TM_TYPE_PROXY_PAGE);
   g_clear_object (&self->proxy);
   g_clear_object (&self->desktop_proxy);
@@ -530,7 +855,32 @@ tm_proxy_page_class_init (TmProxyPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, chromium_copy);
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, shell_row);
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, shell_copy);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, https_switch_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, https_switch);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_name_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_name_label);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_fingerprint_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_fingerprint_label);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_export);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_regenerate);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_delete);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_firefox_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_firefox_copy);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_firefox_remove_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_firefox_remove_copy);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_chromium_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_chromium_copy);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_chromium_remove_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_chromium_remove_copy);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_system_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_system_copy);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_system_remove_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_system_remove_copy);
   gtk_widget_class_bind_template_callback (widget_class, copy_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, ca_copy_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, ca_export_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, ca_regenerate_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, ca_delete_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -559,6 +909,8 @@ tm_proxy_page_set_application (TmProxyPage   *self,
   self->application = g_object_ref (application);
   self->proxy = g_object_ref (tm_application_get_proxy (application));
   self->store = g_object_ref (tm_application_get_store (application));
+  if (tm_application_get_data_dir (application) != NULL)
+    self->ca = tm_ca_new (tm_application_get_data_dir (application));
   if (tm_application_get_desktop_proxy (application) != NULL)
     self->desktop_proxy = g_object_ref (tm_application_get_desktop_proxy (application));
 
@@ -582,6 +934,9 @@ tm_proxy_page_set_application (TmProxyPage   *self,
                            G_CALLBACK (desktop_switch_active_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->port_spin, "value-changed",
                            G_CALLBACK (port_value_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->https_switch, "notify::active",
+                           G_CALLBACK (https_switch_active_cb), self, G_CONNECT_SWAPPED);
+  update_ca_instructions (self);
 
   sync_port (self);
   refresh_holder (self);
@@ -603,4 +958,18 @@ tm_proxy_page_get_desktop_switch (TmProxyPage *self)
   g_return_val_if_fail (TM_IS_PROXY_PAGE (self), NULL);
 
   return self->desktop_switch;
+}
+
+/**
+ * tm_proxy_page_get_https_switch:
+ * @self: the page
+ *
+ * Returns: (transfer none): the switch bound to the https-inspection setting
+ */
+GtkSwitch *
+tm_proxy_page_get_https_switch (TmProxyPage *self)
+{
+  g_return_val_if_fail (TM_IS_PROXY_PAGE (self), NULL);
+
+  return self->https_switch;
 }

@@ -19,5 +19,7 @@ void       tm_proxy_page_set_application  (TmProxyPage   *self,
 GtkSwitch *tm_proxy_page_get_switch       (TmProxyPage   *self);
 /* (transfer none): the "use for the whole desktop" switch. */
 GtkSwitch *tm_proxy_page_get_desktop_switch (TmProxyPage *self);
+/* (transfer none): the "Inspect HTTPS" switch, bound to the https-inspection setting. */
+GtkSwitch *tm_proxy_page_get_https_switch (TmProxyPage *self);
 
 G_END_DECLS

@@ -209,12 +209,13 @@ rules_list (TmCliContext *ctx,
             case TM_RULE_DATABASE:
             default:
               g_string_append (out, "  ");
-              g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE, "%s: %" G_GINT64_FORMAT
-                                                        " row, imported %s",
-                                                        "%s: %" G_GINT64_FORMAT
-                                                        " rows, imported %s",
+              /* %u, not G_GINT64_FORMAT: xgettext cannot read a macro inside a msgid. */
+              g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE,
+                                                        "%s: %u row, imported %s",
+                                                        "%s: %u rows, imported %s",
                                                         rule->n_rows),
-                                      rule->path, rule->n_rows, when);
+                                      rule->path, (guint) MIN (rule->n_rows, G_MAXUINT),
+                                      when);
               g_string_append_c (out, '\n');
               break;
             }

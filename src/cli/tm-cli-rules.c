@@ -37,6 +37,32 @@ check_arguments (const TmCliHelp *help,
   return -1;
 }
 
+/* What every rules subcommand that takes plain arguments does first: its options
+ * (--help), exactly @n_args arguments, then the store. Returns -1 to go on, else the
+ * exit status. */
+static int
+prepare (TmCliContext      *ctx,
+         const TmCliHelp   *help,
+         int                n_args,
+         int               *argc,
+         char            ***argv,
+         TmConsentStore   **out_store)
+{
+  int status;
+
+  status = tm_cli_parse_options (help, NULL, FALSE, argc, argv);
+  if (status >= 0)
+    return status;
+  status = check_arguments (help, *argc, *argv, n_args);
+  if (status >= 0)
+    return status;
+
+  *out_store = tm_cli_open_consent_store (ctx);
+  if (*out_store == NULL)
+    return TM_CLI_EXIT_FAILURE;
+  return -1;
+}
+
 static int
 rules_import (TmCliContext *ctx,
               int           argc,
@@ -63,16 +89,9 @@ rules_import (TmCliContext *ctx,
   gboolean ok;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = prepare (ctx, &help, 1, &argc, &argv, &store);
   if (status >= 0)
     return status;
-  status = check_arguments (&help, argc, argv, 1);
-  if (status >= 0)
-    return status;
-
-  store = tm_cli_open_consent_store (ctx);
-  if (store == NULL)
-    return TM_CLI_EXIT_FAILURE;
 
   path = g_canonicalize_filename (argv[1], NULL);
   ok = tm_rules_store_import_database (store, argv[1], &n_rows, &problems, &error);
@@ -298,16 +317,9 @@ rules_allow_site (TmCliContext *ctx,
   g_autoptr(GError) error = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = prepare (ctx, &help, 1, &argc, &argv, &store);
   if (status >= 0)
     return status;
-  status = check_arguments (&help, argc, argv, 1);
-  if (status >= 0)
-    return status;
-
-  store = tm_cli_open_consent_store (ctx);
-  if (store == NULL)
-    return TM_CLI_EXIT_FAILURE;
   if (!tm_rules_store_add_exception (store, argv[1], &error))
     return fail_with (help.command, error);
   site = tm_rules_normalize_site (argv[1], NULL);
@@ -334,16 +346,9 @@ rules_remove (TmCliContext *ctx,
   g_autoptr(GError) error = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = prepare (ctx, &help, 2, &argc, &argv, &store);
   if (status >= 0)
     return status;
-  status = check_arguments (&help, argc, argv, 2);
-  if (status >= 0)
-    return status;
-
-  store = tm_cli_open_consent_store (ctx);
-  if (store == NULL)
-    return TM_CLI_EXIT_FAILURE;
   if (!tm_rules_store_remove_override (store, argv[1], argv[2], &error))
     return fail_with (help.command, error);
   site = tm_rules_normalize_site (argv[2], NULL);
@@ -370,16 +375,9 @@ rules_remove_site (TmCliContext *ctx,
   g_autoptr(GError) error = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = prepare (ctx, &help, 1, &argc, &argv, &store);
   if (status >= 0)
     return status;
-  status = check_arguments (&help, argc, argv, 1);
-  if (status >= 0)
-    return status;
-
-  store = tm_cli_open_consent_store (ctx);
-  if (store == NULL)
-    return TM_CLI_EXIT_FAILURE;
   if (!tm_rules_store_remove_exception (store, argv[1], &error))
     return fail_with (help.command, error);
   site = tm_rules_normalize_site (argv[1], NULL);
@@ -406,16 +404,9 @@ rules_forget_database (TmCliContext *ctx,
   g_autoptr(GError) error = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = prepare (ctx, &help, 1, &argc, &argv, &store);
   if (status >= 0)
     return status;
-  status = check_arguments (&help, argc, argv, 1);
-  if (status >= 0)
-    return status;
-
-  store = tm_cli_open_consent_store (ctx);
-  if (store == NULL)
-    return TM_CLI_EXIT_FAILURE;
   if (!tm_rules_store_forget_database (store, argv[1], &error))
     return fail_with (help.command, error);
   /* Translators: %s is a file */

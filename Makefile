@@ -6,7 +6,7 @@ BUILDDIR ?= build
 # The uninstalled app finds its schemas and catalogues in the build tree.
 RUN_ENV = GSETTINGS_SCHEMA_DIR=$(CURDIR)/$(BUILDDIR)/data TEMOIN_LOCALEDIR=$(CURDIR)/$(BUILDDIR)/po
 
-.PHONY: all deps bench-deps build run test bench install clean screenshots
+.PHONY: all deps bench-deps build run test bench install clean
 
 all: build
 

@@ -8,10 +8,10 @@ set -eu
 packages="
   meson ninja-build gcc pkg-config gettext
   libglib2.0-dev libglib2.0-dev-bin libgtk-4-dev libadwaita-1-dev
-  libsoup-3.0-dev libsqlite3-dev
+  libsoup-3.0-dev libsqlite3-dev libgnutls28-dev
   desktop-file-utils appstream
   xvfb xauth dbus at-spi2-core
-  curl sqlite3 chromium python3 python3-websocket python3-pyatspi
+  curl sqlite3 chromium python3 python3-pyatspi
   fonts-cantarell
 "
 if [ "${1:-}" = "--bench" ]; then

@@ -6,7 +6,7 @@
 set -eu
 
 packages="
-  meson ninja-build gcc pkg-config gettext
+  meson ninja-build gcc libc6-dev pkg-config gettext
   libglib2.0-dev libglib2.0-dev-bin libgtk-4-dev libadwaita-1-dev
   libsoup-3.0-dev libsqlite3-dev libgnutls28-dev
   desktop-file-utils appstream

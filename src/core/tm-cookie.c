@@ -534,7 +534,7 @@ tm_cookie_parse (const char  *header,
   const char *pair_end, *name, *value, *p;
   gsize name_len, value_len;
   gboolean have_expires = FALSE, have_max_age = FALSE, have_path = FALSE;
-  gboolean bad_domain = FALSE;
+  gboolean bad_domain = FALSE, domain_trailing_dot = FALSE, host_trailing_dot;
   gint64 expires = 0, max_age = 0;
 
   g_return_val_if_fail (header != NULL, NULL);
@@ -616,6 +616,9 @@ tm_cookie_parse (const char  *header,
               domain_attr = canonicalise_host (vv, vlen);
               /* Not a host name (an IDN that does not convert, bad UTF-8). */
               bad_domain = domain_attr == NULL;
+              /* canonicalise_host() drops it, but "a.test." only domain-matches a
+               * host written with the trailing dot too. */
+              domain_trailing_dot = vlen > 1 && vv[vlen - 1] == '.';
             }
         }
       else if (attr_is (an, an_end - an, "path"))
@@ -656,6 +659,13 @@ tm_cookie_parse (const char  *header,
 
   if (bad_domain)
     return invalid (error, "its Domain is not a valid host name");
+  /* RFC 6265bis 5.1.3 compares the strings as they are: "example.com." neither
+   * matches nor is matched by "example.com" (libsoup and the browsers agree). */
+  host_trailing_dot = strlen (request_host) > 1
+                      && request_host[strlen (request_host) - 1] == '.';
+  if (domain_attr != NULL && domain_trailing_dot != host_trailing_dot)
+    return invalid (error, "its Domain “%s%s” does not match the host “%s”",
+                    domain_attr, domain_trailing_dot ? "." : "", request_host);
   if (domain_attr != NULL
       && !g_str_equal (domain_attr, host)
       && is_public_suffix (domain_attr))
@@ -698,6 +708,9 @@ tm_cookie_parse (const char  *header,
           || !g_str_equal (cookie->path, "/")))
     return invalid (error, "a __Host- cookie must be Secure, without Domain, with Path=/");
 
+  /* RFC 6265bis 5.7: SameSite=None requires Secure (Chromium does the same). */
+  if (cookie->same_site == TM_SAME_SITE_NONE && !cookie->secure)
+    return invalid (error, "a SameSite=None cookie must be Secure");
   if (cookie->partitioned && !cookie->secure)
     return invalid (error, "a Partitioned cookie must be Secure");
 

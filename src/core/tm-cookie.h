@@ -55,7 +55,8 @@ void        tm_cookie_free          (TmCookie       *cookie);
  *
  * Parses @header following RFC 6265bis section 5.6 (tabs and UTF-8 kept,
  * Max-Age over Expires, SameSite, Partitioned, `__Host-`/`__Secure-` prefixes,
- * domain checked against @request_host).
+ * domain checked against @request_host, a trailing dot included; SameSite=None
+ * and Partitioned need Secure).
  * Returns: (transfer full) (nullable): the cookie, or %NULL with @error set when a
  * user agent must ignore it.
  */

@@ -10,10 +10,14 @@
 # 1. the policy micro-benchmark, BUILDDIR/bench/bench-policy, when it is built;
 # 2. `temoinctl serve` with a choice that refuses statistics, against Privoxy filtering
 #    the same cookies, with wrk, through bench/proxy-bench.sh;
-# 3. the targets: throughput at 32 connections >= Privoxy's, RSS under load <= 20 MB,
-#    >= 1 M policy decisions per second - each met or not met, with the figure.
-# Needs the packages of `make bench-deps` (wrk nginx-light privoxy). Everything it starts
-# is stopped on exit; all traffic stays on 127.0.0.1.
+# 3. the cost of HTTPS inspection: `temoinctl serve --https-inspection` inspecting HTTPS,
+#    against plain HTTP through it and a blind CONNECT tunnel, with
+#    BUILDDIR/bench/bench-https, through bench/https-bench.sh;
+# 4. the targets: throughput at 32 connections >= Privoxy's, RSS under load <= 20 MB,
+#    >= 1 M policy decisions per second - each met or not met, with the figure - and the
+#    HTTPS figures, measured (issue 5 sets no target number), as ratios.
+# Needs the packages of `make bench-deps` (wrk nginx-light privoxy openssl). Everything it
+# starts is stopped on exit; all traffic stays on 127.0.0.1.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +45,7 @@ done
 
 TEMOINCTL=$BUILDDIR/src/cli/temoinctl
 BENCH_POLICY=$BUILDDIR/bench/bench-policy
+BENCH_HTTPS=$BUILDDIR/bench/bench-https
 if [ ! -x "$TEMOINCTL" ]; then
   echo "run.sh: $TEMOINCTL is missing: build first (make build)" >&2
   exit 2
@@ -154,7 +159,33 @@ if [ $status -ne 0 ] || ! grep -q '^RESULT ' "$WORK/proxy.out"; then
   FAILED=1
 fi
 
-# ---- 3. targets ---------------------------------------------------------------------
+# ---- 3. the cost of HTTPS inspection ------------------------------------------------
+echo
+echo "== HTTPS inspection cost (temoinctl serve --https-inspection, choice: statistics refused)"
+: >"$WORK/https.out"
+HTTPS_OK=0
+if [ -x "$BENCH_HTTPS" ]; then
+  bash "$HERE/https-bench.sh" -d "$DURATION" -r "$REPS" -c "$CONNS" "$BUILDDIR" \
+    >"$WORK/https.out" &
+  HARNESS_PID=$!
+  tail -n +1 -f --pid="$HARNESS_PID" "$WORK/https.out" &
+  TAIL_PID=$!
+  wait "$HARNESS_PID"
+  status=$?
+  HARNESS_PID=""
+  wait "$TAIL_PID"
+  TAIL_PID=""
+  if [ $status -ne 0 ] || ! grep -q '^HRESULT ' "$WORK/https.out"; then
+    echo "run.sh: the HTTPS benchmark failed (status $status)" >&2
+    FAILED=1
+  else
+    HTTPS_OK=1
+  fi
+else
+  echo "$BENCH_HTTPS is not built; no HTTPS figure."
+fi
+
+# ---- 4. targets ---------------------------------------------------------------------
 field() {  # field KEY LABEL CONNS -> value from the RESULT lines
   awk -v k="$1" -v l="$2" -v c="$3" '
     $1 == "RESULT" { ok = 0; v = "";
@@ -215,6 +246,58 @@ if [ $OURS_OK = 1 ]; then
 else
   echo "throughput at 32 connections >= Privoxy's: not measured (temoinctl serve did not run)"
   echo "RSS under load <= 20 MB: not measured (temoinctl serve did not run)"
+fi
+
+# HTTPS inspection: issue 5 asks for the figures, with no target number.
+hfield() {  # hfield KEY LABEL CONNS -> value from the HRESULT lines
+  awk -v k="$1" -v l="$2" -v c="$3" '
+    $1 == "HRESULT" { ok = 0; v = "";
+      for (i = 2; i <= NF; i++) { split($i, kv, "=");
+        if (kv[1] == "label" && kv[2] == l) ok++;
+        if (kv[1] == "conns" && kv[2] == c) ok++;
+        if (kv[1] == k) v = kv[2] }
+      if (ok == 2) { print v; exit } }' "$WORK/https.out"
+}
+hratio() {  # hratio WHAT NUM DEN CONNS -> ratio from the HRATIO lines
+  awk -v w="what=$1" -v n="num=$2" -v d="den=$3" -v c="conns=$4" '
+    $1 == "HRATIO" && $2 == w && $3 == n && $4 == d && $5 == c {
+      sub(/ratio=/, "", $6); print $6; exit }' "$WORK/https.out"
+}
+if [ $HTTPS_OK = 1 ]; then
+  c=$CMAX
+  echo "HTTPS inspection cost: measured (issue 5 sets no target), at $c connections:"
+  echo "  keep-alive: inspected $(hfield rate inspected-ka "$c") req/s," \
+       "$(hratio keepalive_rps inspected-ka plain-ka "$c") of plain HTTP through the proxy" \
+       "($(hfield rate plain-ka "$c")), $(hratio keepalive_rps inspected-ka tunnel-ka "$c")" \
+       "of a blind tunnel ($(hfield rate tunnel-ka "$c")); proxy CPU" \
+       "$(hfield cpu_us_per_req inspected-ka "$c") µs per request" \
+       "(plain $(hfield cpu_us_per_req plain-ka "$c"))"
+  echo "  handshakes: inspected $(hfield rate inspected-hs "$c")/s," \
+       "$(hratio handshakes_per_s inspected-hs tunnel-hs "$c") of blind-tunnel handshakes" \
+       "($(hfield rate tunnel-hs "$c")/s), $(hratio new_conns_per_s inspected-hs plain-cpr "$c")" \
+       "of new plain HTTP connections ($(hfield rate plain-cpr "$c")/s); proxy CPU" \
+       "$(hfield cpu_us_per_req inspected-hs "$c") µs per handshake" \
+       "(tunnel $(hfield cpu_us_per_req tunnel-hs "$c"), plain connection" \
+       "$(hfield cpu_us_per_req plain-cpr "$c"))"
+  echo "  1 MiB body: inspected $(hfield mb_per_s inspected-large "$c") MB/s," \
+       "$(hratio large_mb_per_s inspected-large plain-large "$c") of plain" \
+       "($(hfield mb_per_s plain-large "$c"))," \
+       "$(hratio large_mb_per_s inspected-large tunnel-large "$c") of a blind tunnel" \
+       "($(hfield mb_per_s tunnel-large "$c"))"
+  first=$(awk '$1 == "HFIRST" { print }' "$WORK/https.out")
+  get() { echo "$first" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+  echo "  first request to a new host (leaf minted): $(get first_us) µs, against" \
+       "$(get steady_us) µs for a steady handshake (blind tunnel $(get tunnel_us) µs), at 1" \
+       "connection"
+  hproxy=$(awk '$1 == "HPROXY" { print }' "$WORK/https.out")
+  hp() { echo "$hproxy" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+  echo "  the proxy after the HTTPS runs: RSS $(hp rss_end_kb) kB ($(hp rss_start_kb) kB after" \
+       "the warm-up), $(hp close_wait) client sockets left in CLOSE-WAIT, $(hp fds) open files"
+  herrs=$(awk '$1 == "HRESULT" { for (i = 2; i <= NF; i++) if ($i ~ /^errors=/) {
+                 sub(/errors=/, "", $i); s += $i } } END { print s + 0 }' "$WORK/https.out")
+  [ "$herrs" -gt 0 ] && echo "  (the HTTPS runs had $herrs errors: their figures do not compare)"
+else
+  echo "HTTPS inspection cost: not measured (see the HTTPS step above)"
 fi
 
 if [ -z "$DECISIONS" ]; then

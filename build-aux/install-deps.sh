@@ -15,7 +15,7 @@ packages="
   fonts-cantarell
 "
 if [ "${1:-}" = "--bench" ]; then
-  packages="$packages wrk nginx-light privoxy procps iproute2"
+  packages="$packages wrk nginx-light privoxy procps iproute2 openssl"
 fi
 
 missing=""

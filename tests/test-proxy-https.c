@@ -609,6 +609,244 @@ test_ca_regenerated_and_deleted_while_running (void)
   fixture_free (fx);
 }
 
+/* A raw client: connects to the proxy, sends CONNECT for the origin and reads
+ * the proxy's answer up to the blank line. Reads time out after DEADLINE_S. */
+static GSocketConnection *
+open_tunnel (Fixture *fx,
+             char   **out_head)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (fx->proxy_uri, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autofree char *request = NULL;
+  GInputStream *in;
+  char c;
+
+  conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri),
+                                          NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), DEADLINE_S);
+  request = g_strdup_printf ("CONNECT localhost:%u HTTP/1.1\r\nHost: localhost:%u\r\n\r\n",
+                             fx->origin_port, fx->origin_port);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  while (!g_str_has_suffix (head->str, "\r\n\r\n"))
+    {
+      g_assert_cmpint (g_input_stream_read (in, &c, 1, NULL, &error), ==, 1);
+      g_assert_no_error (error);
+      g_string_append_c (head, c);
+    }
+  *out_head = g_string_free (g_steal_pointer (&head), FALSE);
+  return g_steal_pointer (&conn);
+}
+
+/* Reads until the proxy closes the connection (or resets it); fails when the
+ * read times out instead. Returns what was read. */
+static char *
+read_until_closed (GSocketConnection *conn)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  g_autoptr(GString) data = g_string_new (NULL);
+  char buf[4096];
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_input_stream_read (in, buf, sizeof buf, NULL, &error);
+
+      if (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+        break;
+      g_assert_no_error (error);   /* G_IO_ERROR_TIMED_OUT: the proxy kept it open */
+      g_string_append_len (data, buf, n);
+    }
+  return g_string_free (g_steal_pointer (&data), FALSE);
+}
+
+static guint
+count_threads (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+#define N_SILENT 24
+
+/* Clients that open an inspected tunnel and then say nothing, or only the first
+ * bytes of a ClientHello: none may hold a thread while it is silent (GIO's pool
+ * runs every handshake: a few silent clients would stall everyone's), and each
+ * is closed after the handshake timeout, not the 60 s of an idle connection. */
+static void
+test_silent_clients_hold_no_thread_and_are_closed (void)
+{
+  Fixture *fx = fixture_new ();
+  g_autoptr(GPtrArray) silent = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  guint before, during;
+  int status = -1;
+
+  tm_proxy_set_https_inspection (fx->proxy, TRUE);
+  g_assert_true (tm_proxy_set_upstream_ca (fx->proxy, fx->origin_ca_file, &error));
+  g_assert_no_error (error);
+  tm_proxy_set_tls_handshake_timeout (fx->proxy, 2);
+  fixture_start (fx);
+  out = curl (fx, fx->temoin_ca_file, "/cookies", NULL, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_clear_pointer (&out, g_free);
+  before = count_threads ();
+
+  for (guint i = 0; i < N_SILENT; i++)
+    {
+      g_autofree char *head = NULL;
+
+      g_ptr_array_add (silent, open_tunnel (fx, &head));
+      g_assert_true (g_str_has_prefix (head, "HTTP/1.1 200 "));
+    }
+  /* Meanwhile, others are served as usual. */
+  out = curl (fx, fx->temoin_ca_file, "/cookies", NULL, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "cookies\n"));
+  during = count_threads ();
+  g_test_message ("threads: %u before, %u with %u silent clients", before, during, N_SILENT);
+  g_assert_cmpuint (during, <, before + N_SILENT / 3);
+
+  for (guint i = 0; i < silent->len; i++)
+    {
+      g_autofree char *rest = read_until_closed (silent->pdata[i]);
+
+      g_assert_cmpstr (rest, ==, "");
+    }
+
+  /* A ClientHello begun and left unfinished is cut off too. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *head = NULL;
+      g_autofree char *rest = NULL;
+      g_autoptr(GSocketConnection) conn = open_tunnel (fx, &head);
+
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                 "\x16\x03\x01", 3, NULL, NULL, &error);
+      g_assert_no_error (error);
+      rest = read_until_closed (conn);
+      g_assert_false (g_str_has_prefix (rest, "HTTP/"));
+    }
+  fixture_free (fx);
+}
+
+/* Connections to @port, on the proxy's side, that the client closed and the
+ * proxy did not (TCP state CLOSE_WAIT in /proc/net/tcp and tcp6). */
+static guint
+count_close_wait (guint port)
+{
+  g_autofree char *wanted = g_strdup_printf (":%04X", port);
+  const char *tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+  guint n = 0;
+
+  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
+    {
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      if (!g_file_get_contents (tables[t], &text, NULL, NULL))
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 1; lines[i] != NULL; i++)
+        {
+          g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+          g_autoptr(GPtrArray) words = g_ptr_array_new ();
+
+          for (guint f = 0; fields[f] != NULL; f++)
+            if (fields[f][0] != '\0')
+              g_ptr_array_add (words, fields[f]);
+          /* sl local_address rem_address st … ; 08 is CLOSE_WAIT */
+          if (words->len > 3 && g_str_has_suffix (words->pdata[1], wanted) &&
+              g_str_equal (words->pdata[3], "08"))
+            n++;
+        }
+    }
+  return n;
+}
+
+static guint
+proxy_port (Fixture *fx)
+{
+  g_autoptr(GUri) uri = g_uri_parse (fx->proxy_uri, G_URI_FLAGS_NONE, NULL);
+
+  return g_uri_get_port (uri);
+}
+
+/* curl closes its inspected connection (close_notify, then the end) after each
+ * run: nothing of it stays open in the proxy. */
+static void
+test_closed_inspected_clients_leave_no_descriptor (void)
+{
+  Fixture *fx = fixture_new ();
+  g_autoptr(GError) error = NULL;
+  guint before, after = 0;
+  gint64 deadline;
+  int status = -1;
+
+  tm_proxy_set_https_inspection (fx->proxy, TRUE);
+  g_assert_true (tm_proxy_set_upstream_ca (fx->proxy, fx->origin_ca_file, &error));
+  g_assert_no_error (error);
+  fixture_start (fx);
+  g_free (curl (fx, fx->temoin_ca_file, "/cookies", NULL, &status));
+  g_assert_cmpint (status, ==, 0);
+  g_usleep (200 * 1000);
+  before = count_close_wait (proxy_port (fx));
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *out = curl (fx, fx->temoin_ca_file, "/cookies", NULL, &status);
+
+      g_assert_cmpint (status, ==, 0);
+    }
+  deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline &&
+         (after = count_close_wait (proxy_port (fx))) > before)
+    g_usleep (100 * 1000);
+  g_test_message ("closed by the client only: %u before, %u after 12 inspected clients",
+                  before, after);
+  g_assert_cmpuint (after, <=, before);
+  fixture_free (fx);
+}
+
+/* A client that sends plain HTTP where TLS belongs is told so, in HTTP. */
+static void
+test_plain_http_inside_tunnel_is_answered (void)
+{
+  Fixture *fx = fixture_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *request = NULL;
+
+  tm_proxy_set_https_inspection (fx->proxy, TRUE);
+  fixture_start (fx);
+  conn = open_tunnel (fx, &head);
+  g_assert_true (g_str_has_prefix (head, "HTTP/1.1 200 "));
+  request = g_strdup_printf ("GET /cookies HTTP/1.1\r\nHost: localhost:%u\r\n\r\n",
+                             fx->origin_port);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  answer = read_until_closed (conn);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 400 "));
+  g_assert_nonnull (strstr (answer, "unencrypted"));
+  g_assert_null (strstr (answer, "Set-Cookie"));
+  fixture_free (fx);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -627,6 +865,12 @@ main (int   argc,
                    test_setting_followed_live);
   g_test_add_func ("/proxy-https/ca/regenerated-or-deleted-while-running",
                    test_ca_regenerated_and_deleted_while_running);
+  g_test_add_func ("/proxy-https/timeouts/silent-clients-hold-no-thread-and-are-closed",
+                   test_silent_clients_hold_no_thread_and_are_closed);
+  g_test_add_func ("/proxy-https/timeouts/closed-inspected-clients-leave-no-descriptor",
+                   test_closed_inspected_clients_leave_no_descriptor);
+  g_test_add_func ("/proxy-https/connect/plain-http-inside-the-tunnel-is-answered-400",
+                   test_plain_http_inside_tunnel_is_answered);
 
   return g_test_run ();
 }

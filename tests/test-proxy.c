@@ -884,6 +884,200 @@ test_connect_tunnel (void)
   fixture_free (fx);
 }
 
+/* Idle and slow clients */
+
+static GSocketConnection *
+connect_to_proxy (Fixture *fx)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *conn;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", fx->proxy_port, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), DEADLINE_S);
+  return conn;
+}
+
+/* Reads until the proxy closes the connection; fails if the read times out
+ * (DEADLINE_S) because the proxy kept it open. Returns what was read. */
+static char *
+read_until_closed (GSocketConnection *conn)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  g_autoptr(GString) data = g_string_new (NULL);
+  char buf[4096];
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_input_stream_read (in, buf, sizeof buf, NULL, &error);
+
+      if (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+        break;
+      g_assert_no_error (error);
+      g_string_append_len (data, buf, n);
+    }
+  return g_string_free (g_steal_pointer (&data), FALSE);
+}
+
+/* A keep-alive client that goes quiet after its answer, and one that never
+ * finishes its request, are both closed after the idle timeout. (A GSocket
+ * timeout on SoupServer's connections kept them open for good.) */
+static void
+test_idle_and_slow_clients_are_closed (void)
+{
+  Fixture *fx = fixture_new ();
+  g_autoptr(GSocketConnection) idle = NULL;
+  g_autoptr(GSocketConnection) slow = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *nothing = NULL;
+
+  tm_proxy_set_idle_timeout (fx->proxy, 2);
+  fixture_start (fx);
+
+  idle = connect_to_proxy (fx);
+  request = g_strdup_printf ("GET http://127.0.0.1:%u/cookies HTTP/1.1\r\n"
+                             "Host: 127.0.0.1:%u\r\n\r\n", fx->origin_port, fx->origin_port);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (idle)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  slow = connect_to_proxy (fx);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (slow)), "GET http:",
+                             strlen ("GET http:"), NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The whole answer (a keep-alive one), then the end of the connection. */
+  answer = read_until_closed (idle);
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200 "));
+  g_assert_true (g_str_has_suffix (answer, "cookies\n"));
+  nothing = read_until_closed (slow);
+  g_assert_false (g_str_has_prefix (nothing, "HTTP/1.1 200"));
+  fixture_free (fx);
+}
+
+/* Connections to @port, on the proxy's side, that the client closed and the
+ * proxy did not (TCP state CLOSE_WAIT in /proc/net/tcp and tcp6). */
+static guint
+count_close_wait (guint port)
+{
+  g_autofree char *wanted = g_strdup_printf (":%04X", port);
+  const char *tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+  guint n = 0;
+
+  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
+    {
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      if (!g_file_get_contents (tables[t], &text, NULL, NULL))
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 1; lines[i] != NULL; i++)
+        {
+          g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+          g_autoptr(GPtrArray) words = g_ptr_array_new ();
+
+          for (guint f = 0; fields[f] != NULL; f++)
+            if (fields[f][0] != '\0')
+              g_ptr_array_add (words, fields[f]);
+          /* sl local_address rem_address st … ; 08 is CLOSE_WAIT */
+          if (words->len > 3 && g_str_has_suffix (words->pdata[1], wanted) &&
+              g_str_equal (words->pdata[3], "08"))
+            n++;
+        }
+    }
+  return n;
+}
+
+/* Keep-alive clients that close their connection after their answer leave no
+ * descriptor behind (libsoup 3.2's SoupServer alone leaves them in CLOSE_WAIT). */
+static void
+test_closed_keep_alive_clients_leave_no_descriptor (void)
+{
+  Fixture *fx = fixture_new ();
+  g_autofree char *request = NULL;
+  guint before = 0, after = 0;
+  gint64 deadline;
+
+  fixture_start (fx);
+  request = g_strdup_printf ("GET http://127.0.0.1:%u/cookies HTTP/1.1\r\n"
+                             "Host: 127.0.0.1:%u\r\n\r\n", fx->origin_port, fx->origin_port);
+  /* One first, so that the upstream connection and the store exist already. */
+  for (guint round = 0; round < 2; round++)
+    {
+      for (guint i = 0; i < (round == 0 ? 1 : 20); i++)
+        {
+          g_autoptr(GSocketConnection) conn = connect_to_proxy (fx);
+          g_autoptr(GError) error = NULL;
+          GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+          g_autoptr(GString) answer = g_string_new (NULL);
+          char buf[4096];
+
+          g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                     request, strlen (request), NULL, NULL, &error);
+          g_assert_no_error (error);
+          /* The whole keep-alive answer, then the client closes. */
+          while (!g_str_has_suffix (answer->str, "cookies\n"))
+            {
+              gssize n = g_input_stream_read (in, buf, sizeof buf, NULL, &error);
+
+              g_assert_no_error (error);
+              g_assert_cmpint (n, >, 0);
+              g_string_append_len (answer, buf, n);
+            }
+          g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 200 "));
+          g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+        }
+      if (round == 0)
+        {
+          g_usleep (200 * 1000);
+          before = count_close_wait (fx->proxy_port);
+        }
+    }
+
+  deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline && (after = count_close_wait (fx->proxy_port)) > before)
+    g_usleep (100 * 1000);
+  g_test_message ("closed by the client only: %u before, %u after 20 closed clients",
+                  before, after);
+  g_assert_cmpuint (after, <=, before);
+  fixture_free (fx);
+}
+
+static gboolean
+start_stop_cb (gpointer data)
+{
+  Fixture *fx = data;
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (tm_proxy_start (fx->proxy, &error));
+      g_assert_no_error (error);
+      tm_proxy_stop (fx->proxy);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Stopping right after starting returns (a worker thread told to stop before
+ * its loop ran used to wait for ever, and `serve` with it). */
+static void
+test_stop_right_after_start (void)
+{
+  Fixture *fx;
+
+  g_setenv ("TEMOIN_PROXY_WORKERS", "3", TRUE);
+  fx = fixture_new ();
+  g_unsetenv ("TEMOIN_PROXY_WORKERS");
+  run_on_server (fx, start_stop_cb, fx);
+  fixture_free (fx);
+}
+
 /* Load */
 
 typedef struct {
@@ -1187,6 +1381,90 @@ test_live_withdrawal_from_another_process (void)
   fixture_free (fx);
 }
 
+/* The Cookies page deletes one cookie with its own store (as the app does, on
+ * another connection): the running proxy tells the client to drop that one. */
+static void
+test_live_single_deletion_expires_that_cookie (void)
+{
+  Fixture *fx = fixture_new ();
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(TmSessionStore) app_store = NULL;
+  g_autoptr(GPtrArray) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *page = NULL;
+  const TmCookie *ga = NULL;
+  gint64 deadline;
+  gboolean expired = FALSE;
+
+  fixture_start (fx);
+  session = proxied_session (fx);
+  url = origin_url (fx, "127.0.0.1", "/cookies");
+  page = origin_url (fx, "127.0.0.1", "/headers");
+
+  save_consent (fx, TM_CATEGORIES_ALL);
+  {
+    g_autoptr(SoupMessage) msg = NULL;
+    g_autofree char *body = fetch (session, "GET", url, NULL, NULL, &msg);
+    g_autofree char *cookies = set_cookies_of (msg);
+
+    g_assert_nonnull (strstr (cookies, "_ga=GA1.1."));
+  }
+  g_assert_true (store_has (fx, "_ga"));
+  g_assert_true (store_has (fx, "sessionid"));
+
+  /* Nothing to tell the client yet: a page carries no expiring _ga. */
+  {
+    g_autoptr(SoupMessage) msg = NULL;
+    g_autofree char *body = fetch (session, "GET", page, NULL, NULL, &msg);
+    g_autofree char *cookies = set_cookies_of (msg);
+
+    g_assert_null (strstr (cookies, "_ga"));
+  }
+
+  app_store = tm_session_store_new (fx->dir, &error);
+  g_assert_no_error (error);
+  stored = tm_session_store_list (app_store, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < stored->len; i++)
+    if (g_str_equal (((TmCookie *) stored->pdata[i])->name, "_ga"))
+      ga = stored->pdata[i];
+  g_assert_nonnull (ga);
+  g_assert_true (tm_session_store_delete (app_store, ga, &error));
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline && !expired)
+    {
+      g_autoptr(SoupMessage) msg = NULL;
+      g_autofree char *body = fetch (session, "GET", page, NULL, NULL, &msg);
+      g_autofree char *cookies = set_cookies_of (msg);
+
+      if (g_str_has_prefix (cookies, "_ga=;") || strstr (cookies, "\n_ga=;") != NULL)
+        {
+          g_assert_nonnull (strstr (cookies, "Max-Age=0"));
+          g_assert_null (strstr (cookies, "sessionid"));
+          expired = TRUE;
+        }
+      else
+        g_usleep (50 * 1000);
+    }
+  g_assert_true (expired);
+  g_assert_false (store_has (fx, "_ga"));
+  g_assert_true (store_has (fx, "sessionid"));
+
+  /* Told once, then forgotten. */
+  {
+    g_autoptr(SoupMessage) msg = NULL;
+    g_autofree char *body = fetch (session, "GET", page, NULL, NULL, &msg);
+    g_autofree char *cookies = set_cookies_of (msg);
+
+    g_assert_null (strstr (cookies, "_ga"));
+  }
+  g_clear_object (&app_store);
+  fixture_free (fx);
+}
+
 /* temoinctl serve */
 
 typedef struct {
@@ -1456,6 +1734,12 @@ main (int   argc,
   g_test_add_func ("/proxy/forward/32-concurrent-clients", test_concurrent_clients);
   g_test_add_func ("/proxy/access/allow-rules-match", test_allow_matching);
   g_test_add_func ("/proxy/connect/tunnels-allowed-port-only", test_connect_tunnel);
+  g_test_add_func ("/proxy/timeouts/idle-and-slow-clients-are-closed",
+                   test_idle_and_slow_clients_are_closed);
+  g_test_add_func ("/proxy/timeouts/closed-keep-alive-clients-leave-no-descriptor",
+                   test_closed_keep_alive_clients_leave_no_descriptor);
+  g_test_add_func ("/proxy/workers/stop-right-after-start-returns",
+                   test_stop_right_after_start);
   g_test_add_func ("/proxy/cookies/response-filtered-by-choice", test_cookies_response_filtered);
   g_test_add_func ("/proxy/cookies/refused-request-cookie-stripped-and-expired",
                    test_cookies_request_filtered);
@@ -1465,6 +1749,8 @@ main (int   argc,
                    test_sec_gpc_only_when_third_party_refused);
   g_test_add_func ("/proxy/live/withdrawal-from-another-process-purges",
                    test_live_withdrawal_from_another_process);
+  g_test_add_func ("/proxy/live/single-deletion-expires-that-cookie-in-the-client",
+                   test_live_single_deletion_expires_that_cookie);
   g_test_add_func ("/proxy/serve/first-line-lock-and-busy-port",
                    test_serve_first_line_and_busy_port);
   g_test_add_func ("/proxy/serve/store-survives-restart-and-log-has-no-values",

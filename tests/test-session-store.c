@@ -10,6 +10,9 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "tm-classifier.h"
+#include "tm-i18n.h"
+#include "tm-policy.h"
 #include "tm-session-store.h"
 #include "tm-test-utils.h"
 
@@ -618,6 +621,116 @@ test_purge_with_tombstones (void)
   tm_test_rmdir (dir);
 }
 
+static gboolean
+delete_cookie (TmSessionStore *store,
+               const char     *name,
+               const char     *domain,
+               gboolean        host_only,
+               const char     *path,
+               GError        **error)
+{
+  g_autoptr(TmCookie) cookie = make_cookie (name, "", domain, host_only, path,
+                                            TM_COOKIE_SESSION, 0, 0);
+
+  return tm_session_store_delete (store, cookie, error);
+}
+
+static void
+test_delete_one_cookie_leaves_a_tombstone (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autoptr(TmSessionStore) store = open_store (dir);
+  g_autoptr(TmSessionStore) other = open_store (dir);
+  g_autoptr(GPtrArray) dead = NULL;
+  g_autoptr(GPtrArray) left = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *left_s = NULL;
+  TmCategories stats = TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS);
+  gint64 last = -1, last2 = -1;
+  guint changed = 0;
+  TmCookie *c;
+
+  g_signal_connect (other, "changed", G_CALLBACK (count_cb), &changed);
+
+  c = make_cookie ("_ga", "1", "example.org", FALSE, "/", EXPIRES_2100, stats, 1);
+  c->secure = TRUE;
+  put (store, c);
+  put (store, make_cookie ("_ga", "2", "example.org", FALSE, "/x", EXPIRES_2100, stats, 2));
+  put (store, make_cookie ("_ga", "3", "www.example.org", TRUE, "/", EXPIRES_2100, stats, 3));
+  put (store, make_cookie ("_gid", "4", "example.org", FALSE, "/", EXPIRES_2100, stats, 4));
+  flush (store);
+  g_assert_true (wait_for (&changed));
+  changed = 0;
+
+  /* Not that cookie: the same name, domain and path, but host-only. */
+  g_assert_true (delete_cookie (store, "_ga", "example.org", TRUE, "/", &error));
+  g_assert_no_error (error);
+  dead = tombstones (store, 0, &last);
+  g_assert_cmpuint (dead->len, ==, 0);
+  g_clear_pointer (&dead, g_ptr_array_unref);
+
+  /* Exactly that one: the same name on another path or host stays. */
+  g_assert_true (delete_cookie (store, "_ga", "example.org", FALSE, "/", &error));
+  g_assert_no_error (error);
+  dead = tombstones (store, 0, &last);
+  g_assert_cmpuint (dead->len, ==, 1);
+  c = g_ptr_array_index (dead, 0);
+  g_assert_cmpstr (c->name, ==, "_ga");
+  g_assert_cmpstr (c->domain, ==, "example.org");
+  g_assert_cmpstr (c->path, ==, "/");
+  g_assert_false (c->host_only);
+  g_assert_true (c->secure);
+  g_assert_cmpint (last, >, 0);
+  g_clear_pointer (&dead, g_ptr_array_unref);
+  left = list (store, NULL);
+  left_s = describe (left);
+  g_assert_cmpstr (left_s, ==, "_ga@example.org/x _ga@www.example.org/ _gid@example.org/");
+  g_clear_pointer (&left, g_ptr_array_unref);
+  g_clear_pointer (&left_s, g_free);
+
+  /* Another connection (the proxy's, another process's) is told. */
+  g_assert_true (wait_for (&changed));
+
+  /* Deleting it again, or a cookie never stored, changes nothing and is fine. */
+  g_assert_true (delete_cookie (store, "_ga", "example.org", FALSE, "/", &error));
+  g_assert_no_error (error);
+  g_assert_true (delete_cookie (store, "nobody", "example.net", FALSE, "/", &error));
+  g_assert_no_error (error);
+  dead = tombstones (store, last, &last2);
+  g_assert_cmpuint (dead->len, ==, 0);
+  g_assert_cmpint (last2, ==, last);
+  g_clear_pointer (&dead, g_ptr_array_unref);
+
+  /* A cookie still queued is committed first, then deleted: it does not come back. */
+  put (store, make_cookie ("queued", "5", "example.org", FALSE, "/", EXPIRES_2100, stats, 5));
+  g_assert_true (delete_cookie (store, "queued", "example.org", FALSE, "/", &error));
+  g_assert_no_error (error);
+  flush (store);
+  left = list (store, NULL);
+  g_assert_null (find (left, "queued", "/"));
+  g_clear_pointer (&left, g_ptr_array_unref);
+  dead = tombstones (store, last, &last2);
+  g_assert_cmpuint (dead->len, ==, 1);
+  g_assert_cmpstr (((TmCookie *) dead->pdata[0])->name, ==, "queued");
+  g_clear_pointer (&dead, g_ptr_array_unref);
+
+  /* A failure says so, and leaves neither a deletion nor a tombstone behind. */
+  exec_sql (dir, "CREATE TRIGGER no_delete BEFORE DELETE ON cookies "
+                 "BEGIN SELECT RAISE (ABORT, 'deletion refused by the test'); END;");
+  g_assert_false (delete_cookie (store, "_gid", "example.org", FALSE, "/", &error));
+  g_assert_error (error, TM_SESSION_STORE_ERROR, TM_SESSION_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "_gid"));
+  g_assert_nonnull (strstr (error->message, "deletion refused by the test"));
+  g_clear_error (&error);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM cookies WHERE name = '_gid'"), ==, 1);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM tombstones WHERE name = '_gid'"),
+                   ==, 0);
+
+  g_clear_object (&other);
+  g_clear_object (&store);
+  tm_test_rmdir (dir);
+}
+
 static void
 test_files_are_private (void)
 {
@@ -1006,6 +1119,218 @@ test_decisions_bounded_without_values (void)
   tm_test_rmdir (dir);
 }
 
+/* Decisions the proxy could log, as (cookie name, host, top site). */
+static const struct {
+  const char *name;
+  const char *host;
+  const char *top_site;   /* NULL: the host is the top level; "": unknown */
+  TmCategories accepted;
+} decision_cases[] = {
+  { "_ga", "tracker.example", "site-a.test", TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY) },
+  { "_ga", "www.example.org", NULL, TM_CATEGORIES_ALL },
+  { "sessionid", "data.example.org", NULL, TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY) },
+  { "widget_pref", "www.example.org", NULL, TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS) },
+  { "widget_pref", "cdn.example.net", "", TM_CATEGORY_BIT (TM_CATEGORY_FIRST_PARTY) },
+  { "", "www.example.org", NULL, TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY) },
+};
+
+static void
+log_decision_cases (TmSessionStore *store,
+                    TmClassifier   *classifier)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (decision_cases); i++)
+    {
+      TmCookieContext context = { decision_cases[i].host, decision_cases[i].top_site };
+      g_autofree char *reason = NULL;
+      TmDecision decision;
+      TmDecisionRecord record = {
+        .time = 1000 + i,
+        .site = (char *) "example.org",
+        .host = (char *) decision_cases[i].host,
+        .name = (char *) decision_cases[i].name,
+        .direction = (char *) "response",
+      };
+
+      tm_policy_decide (classifier, decision_cases[i].accepted, decision_cases[i].name,
+                        &context, &decision);
+      reason = tm_decision_describe (&decision, decision_cases[i].name, FALSE);
+      record.reason = reason;
+      tm_decision_record_set_decision (&record, &decision);
+      tm_session_store_log_decision (store, &record);
+    }
+}
+
+/* Runs in a subprocess: it switches the process's language. */
+static void
+test_decision_records_describe_themselves (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(TmSessionStore) store = NULL;
+  g_autoptr(TmClassifier) classifier = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_different = 0;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  g_unsetenv ("LC_ALL");
+  g_unsetenv ("LC_MESSAGES");
+  g_setenv ("LANG", "C.UTF-8", TRUE);
+  g_unsetenv ("LANGUAGE");
+  tm_i18n_init ();
+  tm_i18n_set_language ("en");
+
+  dir = tm_test_make_tmp_dir ();
+  store = open_store (dir);
+  classifier = tm_classifier_new ();
+  log_decision_cases (store, classifier);
+  flush (store);
+
+  records = tm_session_store_list_decisions (store, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, G_N_ELEMENTS (decision_cases));
+
+  for (guint lang = 0; lang < 2; lang++)
+    {
+      tm_i18n_set_language (lang == 0 ? "en" : "fr");
+      for (guint i = 0; i < records->len; i++)
+        {
+          /* Newest first. */
+          const TmDecisionRecord *record = g_ptr_array_index (records, records->len - 1 - i);
+          TmCookieContext context = { decision_cases[i].host, decision_cases[i].top_site };
+          g_autofree char *english = NULL, *translated = NULL;
+          g_autofree char *said = NULL, *said_translated = NULL;
+          TmDecision decision;
+
+          tm_policy_decide (classifier, decision_cases[i].accepted, decision_cases[i].name,
+                            &context, &decision);
+          english = tm_decision_describe (&decision, decision_cases[i].name, FALSE);
+          translated = tm_decision_describe (&decision, decision_cases[i].name, TRUE);
+
+          g_assert_true (record->classified);
+          g_assert_cmpstr (record->top_site, ==, decision_cases[i].top_site);
+          said = tm_decision_record_describe (record, FALSE);
+          said_translated = tm_decision_record_describe (record, TRUE);
+          g_test_message ("%s: %s | %s", lang == 0 ? "en" : "fr", said, said_translated);
+          g_assert_cmpstr (said, ==, english);
+          g_assert_cmpstr (said, ==, record->reason);
+          g_assert_cmpstr (said_translated, ==, translated);
+          if (lang == 1 && g_strcmp0 (said_translated, said) != 0)
+            n_different++;
+          if (lang == 0)
+            g_assert_cmpstr (said_translated, ==, said);
+        }
+    }
+  /* The French catalogue was really used, for every row. */
+  g_assert_cmpuint (n_different, ==, G_N_ELEMENTS (decision_cases));
+  {
+    const TmDecisionRecord *ga = g_ptr_array_index (records, records->len - 1);
+    g_autofree char *fr = tm_decision_record_describe (ga, TRUE);
+
+    /* po/fr.po's words, whatever their exact punctuation. */
+    g_assert_true (g_str_has_prefix (fr, "cookie statistique (_ga sur tracker.example, "
+                                         "Google Analytics, site "));
+  }
+
+  g_clear_object (&store);
+  tm_test_rmdir (dir);
+}
+
+/* The schema-1 file of an earlier Témoin, as it created it, with one decision. */
+static const char schema_v1[] =
+  "CREATE TABLE cookies (name TEXT NOT NULL, value BLOB NOT NULL, domain TEXT NOT NULL,"
+  "  host_only INTEGER NOT NULL, path TEXT NOT NULL, expires INTEGER,"
+  "  secure INTEGER NOT NULL, http_only INTEGER NOT NULL,"
+  "  same_site TEXT CHECK (same_site IN ('strict', 'lax', 'none')),"
+  "  partitioned INTEGER NOT NULL, categories INTEGER NOT NULL, created INTEGER NOT NULL,"
+  "  last_access INTEGER NOT NULL, UNIQUE (name, domain, path));"
+  "CREATE INDEX cookies_by_domain ON cookies (domain);"
+  "CREATE INDEX cookies_by_expiry ON cookies (expires) WHERE expires IS NOT NULL;"
+  "CREATE TABLE tombstones (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
+  "  domain TEXT NOT NULL, host_only INTEGER NOT NULL, path TEXT NOT NULL,"
+  "  secure INTEGER NOT NULL, http_only INTEGER NOT NULL, deleted_at INTEGER NOT NULL);"
+  "CREATE TABLE decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,"
+  "  site TEXT, host TEXT, name TEXT NOT NULL,"
+  "  direction TEXT NOT NULL CHECK (direction IN ('response', 'request')),"
+  "  categories INTEGER NOT NULL,"
+  "  decision TEXT NOT NULL CHECK (decision IN ('keep', 'block')), reason TEXT, source TEXT);"
+  "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+  "INSERT INTO meta (key, value) VALUES ('cookies', 1), ('decisions', 1);"
+  "INSERT INTO cookies VALUES ('_ga', X'31', 'example.org', 0, '/', 4102444800, 0, 0, NULL,"
+  "  0, 2, 1, 1);"
+  "INSERT INTO decisions (time, site, host, name, direction, categories, decision, reason,"
+  "  source) VALUES (5, 'example.org', 'www.example.org', '_ga', 'response', 2, 'block',"
+  "  'statistics cookie (_ga, Google Analytics): statistics are refused', 'builtin');"
+  "PRAGMA user_version = 1;";
+
+static void
+test_schema_1_is_migrated (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, TM_SESSION_STORE_FILENAME, NULL);
+  g_autoptr(TmSessionStore) store = NULL;
+  g_autoptr(TmClassifier) classifier = tm_classifier_new ();
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) cookies = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_reason = NULL;
+  sqlite3 *db = NULL;
+  const TmDecisionRecord *old, *fresh;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, schema_v1, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
+
+  store = open_store (dir);
+  g_assert_null (tm_session_store_get_moved_aside (store));
+  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 2);
+  cookies = list (store, NULL);
+  g_assert_cmpuint (cookies->len, ==, 1);
+
+  log_decision_cases (store, classifier);
+  flush (store);
+  records = tm_session_store_list_decisions (store, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 1 + G_N_ELEMENTS (decision_cases));
+
+  /* The old row only knows its English reason, and says it. */
+  old = g_ptr_array_index (records, records->len - 1);
+  g_assert_false (old->classified);
+  g_assert_null (old->rule);
+  g_assert_null (old->label);
+  old_reason = tm_decision_record_describe (old, TRUE);
+  g_assert_cmpstr (old_reason, ==, "statistics cookie (_ga, Google Analytics): "
+                                   "statistics are refused");
+
+  /* New rows carry the classification. */
+  fresh = g_ptr_array_index (records, records->len - 2);
+  g_assert_true (fresh->classified);
+  g_assert_cmpstr (fresh->name, ==, "_ga");
+  g_assert_cmpint (fresh->purpose, ==, TM_CATEGORY_STATISTICS);
+  g_assert_true (fresh->third_party);
+  g_assert_cmpstr (fresh->rule, ==, "_ga");
+  g_assert_cmpstr (fresh->label, ==, "Google Analytics");
+  g_assert_cmpstr (fresh->top_site, ==, "site-a.test");
+  g_assert_cmpuint (fresh->refused, ==, TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS) |
+                                        TM_CATEGORY_BIT (TM_CATEGORY_THIRD_PARTY));
+
+  /* Reopening runs nothing again. */
+  g_clear_object (&store);
+  store = open_store (dir);
+  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM decisions"), ==,
+                   1 + G_N_ELEMENTS (decision_cases));
+
+  g_clear_object (&store);
+  tm_test_rmdir (dir);
+}
+
 static void
 test_corrupt_file_is_moved_aside (void)
 {
@@ -1057,6 +1382,8 @@ main (int   argc,
                    test_list_site_filter);
   g_test_add_func ("/session-store/purge/by-category-site-and-all-leaves-tombstones",
                    test_purge_with_tombstones);
+  g_test_add_func ("/session-store/delete/exactly-one-cookie-with-a-tombstone",
+                   test_delete_one_cookie_leaves_a_tombstone);
   g_test_add_func ("/session-store/files/are-private", test_files_are_private);
   g_test_add_func ("/session-store/watch/a-second-store-sees-writes-and-is-told",
                    test_second_store_sees_writes);
@@ -1070,6 +1397,10 @@ main (int   argc,
                    test_decisions_bounded_without_values);
   g_test_add_func ("/session-store/wal/stays-small-under-a-stream-of-commits",
                    test_wal_stays_small_under_load);
+  g_test_add_func ("/session-store/decisions/describe-themselves-in-english-and-french",
+                   test_decision_records_describe_themselves);
+  g_test_add_func ("/session-store/open/schema-1-is-migrated-old-rows-keep-their-reason",
+                   test_schema_1_is_migrated);
   g_test_add_func ("/session-store/open/corrupt-file-is-moved-aside",
                    test_corrupt_file_is_moved_aside);
 

@@ -11,14 +11,19 @@
  *
  * Limits (libsoup 3.2): request bodies are read whole by SoupServer before the
  * handler runs (responses stream); headers are bounded by libsoup itself
- * (100 KiB); a client that connects and never sends a byte is only dropped when
- * the proxy stops (SoupServer 3.2 has no hook before the first request). */
+ * (100 KiB). SoupServer 3.2 has no timeouts and leaks connections that clients
+ * close between two requests: each worker closes those, and clients idle or
+ * slow for longer than the idle timeout, itself (see sweep_idle_cb()). */
 #define G_LOG_DOMAIN "temoin-proxy"
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#ifndef POLLRDHUP
+#define POLLRDHUP 0x2000   /* Linux: the peer shut its side (needs _GNU_SOURCE) */
+#endif
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -44,8 +49,14 @@
 #include "tm-tls-database.h"
 
 #define CHUNK_SIZE           (64 * 1024)
-#define CLIENT_TIMEOUT_S     60    /* a client silent this long mid-request or idle */
+#define CLIENT_TIMEOUT_S     60    /* a client this long idle or sending its request */
 #define TUNNEL_TIMEOUT_S     300   /* an idle CONNECT tunnel */
+/* From the 200 answering an inspected CONNECT to the end of the TLS handshake.
+ * Clients send their ClientHello at once; glib-networking runs each handshake on
+ * a thread of GIO's shared pool, so a client that goes silent must not hold one
+ * (nor wait on the main loop) any longer than this. */
+#define TLS_HANDSHAKE_TIMEOUT_S 10
+#define TLS_RECORD_HANDSHAKE 0x16   /* the first byte of any ClientHello */
 #define UPSTREAM_TIMEOUT_S   60
 #define UPSTREAM_IDLE_S      60
 #define MAX_CONNS            256
@@ -87,9 +98,16 @@ struct _TmProxyWorker {
   GHashTable   *recent_puts;
   GHashTable   *recent_decisions;
   GString      *key;            /* scratch for the keys above: no allocation per lookup */
+  /* Messages whose request is not read yet (idle keep-alive connections and slow
+   * senders): SoupServerMessage (weak) -> gint64 monotonic µs of its start. */
+  GHashTable   *waiting;
+  /* Keep-alive connections between two requests: GSocket -> IdleSocket. */
+  GHashTable   *idle;
+  GSource      *sweep;
   GMutex        ready_mutex;
   GCond         ready_cond;
   gboolean      ready;
+  gint          stopping;       /* atomic: set by tm_proxy_stop() */
 };
 
 struct _TmProxy {
@@ -139,6 +157,8 @@ struct _TmProxy {
   GStrv            bypass;               /* guarded by https_mutex: setting + extra */
   GPtrArray       *extra_bypass;         /* char *, normalized: --bypass */
   GTlsDatabase    *upstream_db;          /* NULL: the system store only */
+  guint            handshake_timeout_s;
+  guint            idle_timeout_s;
 
   guint64          n_requests;      /* atomic (__atomic builtins) */
   guint64          n_kept;
@@ -366,7 +386,7 @@ set_error_page (SoupServerMessage *msg,
                 const char        *hint)
 {
   g_autofree char *what_e = g_markup_escape_text (what, -1);
-  g_autofree char *hint_e = g_markup_escape_text (hint, -1);
+  g_autofree char *hint_e = g_markup_escape_text (hint != NULL ? hint : "", -1);
   g_autofree char *title_e = g_markup_escape_text (title, -1);
   g_autofree char *body = g_strdup_printf ("<p>%s</p>\n<p>%s</p>", what_e, hint_e);
 
@@ -453,12 +473,12 @@ proxy_log_decision (TmProxy          *self,
         .host = req->host,
         .name = (char *) name,
         .direction = (char *) direction,
-        .categories = decision->classification.categories,
-        .keep = decision->keep,
         .reason = reason,
-        .source = (char *) source,
       };
 
+      /* Categories, verdict, source, and what the reason is made of: the live
+       * view says it again in the reader's language. */
+      tm_decision_record_set_decision (&record, decision);
       tm_session_store_log_decision (self->session_store, &record);
     }
 
@@ -1017,6 +1037,9 @@ request_finished_cb (SoupServerMessage *msg,
   proxy_request_unref (req);
 }
 
+static void track_idle_socket (TmProxyWorker     *worker,
+                               SoupServerMessage *msg);
+
 /* The request a forwarded message carries (a reference), see server_cb(). */
 static G_DEFINE_QUARK (tm-proxy-request, request)
 
@@ -1032,6 +1055,7 @@ server_request_done_cb (SoupServer        *server,
 
   if (req != NULL)
     request_finished_cb (msg, req);
+  track_idle_socket (user_data, msg);
 }
 
 static SoupSession *new_upstream_session (TmProxy            *self,
@@ -1208,13 +1232,16 @@ connect_cb (GObject      *source,
 #define INSPECTED_KEY "tm-inspected-target"
 
 typedef struct {
-  char *host;
-  int   port;
+  char     *host;
+  int       port;
+  gboolean  not_tls;   /* the client spoke plain HTTP inside the tunnel */
+  GSocket  *socket;    /* the client's, for the idle sweep (nullable) */
 } TmInspectedTarget;
 
 static void
 inspected_target_free (TmInspectedTarget *target)
 {
+  g_clear_object (&target->socket);
   g_free (target->host);
   g_free (target);
 }
@@ -1223,16 +1250,32 @@ typedef struct {
   TmProxyWorker  *worker;
   TmProxy        *proxy;      /* strong */
   GIOStream      *client;
+  GSocket        *socket;     /* the client's, to peek at its first byte */
   GIOStream      *tls;
   GSocketAddress *local;
   GSocketAddress *remote;     /* carries the TmInspectedTarget */
   char           *host;
   int             port;
+  GCancellable   *cancellable;   /* cancelled when the handshake takes too long */
+  GSource        *deadline;
 } TmInspection;
+
+static void
+inspection_stop_deadline (TmInspection *ins)
+{
+  if (ins->deadline != NULL)
+    {
+      g_source_destroy (ins->deadline);
+      g_clear_pointer (&ins->deadline, g_source_unref);
+    }
+}
 
 static void
 inspection_free (TmInspection *ins)
 {
+  inspection_stop_deadline (ins);
+  g_clear_object (&ins->cancellable);
+  g_clear_object (&ins->socket);
   g_clear_object (&ins->proxy);
   g_clear_object (&ins->client);
   g_clear_object (&ins->tls);
@@ -1273,9 +1316,11 @@ handshake_cb (GObject      *source,
   g_autoptr(TmInspection) ins = user_data;
   g_autoptr(GError) error = NULL;
 
+  inspection_stop_deadline (ins);
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
     {
-      /* Typically a client that does not trust Témoin's CA yet. */
+      /* Typically a client that does not trust Témoin's CA yet, or one that
+       * stalled past the deadline (cancelled). */
       g_debug ("TLS handshake with the client for %s failed: %s", ins->host, error->message);
       g_io_stream_close_async (ins->tls, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
       return;
@@ -1351,6 +1396,7 @@ leaf_ready_cb (GObject      *source,
   g_autoptr(GTlsCertificate) leaf = NULL;
   g_autoptr(GError) error = NULL;
   static const char * const alpn[] = { "http/1.1", NULL };
+  GCancellable *cancellable;
   GIOStream *tls;
 
   leaf = g_task_propagate_pointer (G_TASK (result), &error);
@@ -1370,8 +1416,115 @@ leaf_ready_cb (GObject      *source,
   /* The decrypted side is served by SoupServer: HTTP/1.1 only. */
   g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (ins->tls), alpn);
   tls = ins->tls;
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
-                                    handshake_cb, g_steal_pointer (&ins));
+  /* The deadline's cancellable ends a handshake the client leaves half done. */
+  cancellable = ins->cancellable;
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    cancellable, handshake_cb, g_steal_pointer (&ins));
+}
+
+static gboolean
+inspection_deadline_cb (gpointer user_data)
+{
+  GCancellable *cancellable = user_data;
+
+  g_cancellable_cancel (cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+mint_leaf (TmInspection *ins)
+{
+  GTask *task;
+
+  /* Minting may sign and write a file: not on the main loop. */
+  task = g_task_new (NULL, NULL, leaf_ready_cb, ins);
+  g_task_set_task_data (task, ins, NULL);
+  g_task_run_in_thread (task, mint_leaf_thread);
+  g_object_unref (task);
+}
+
+/* The client spoke plain HTTP where TLS was expected: SoupServer reads that
+ * request, and server_cb() answers it with an error page. */
+static void
+serve_not_tls (TmInspection *ins)
+{
+  g_autoptr(GError) error = NULL;
+  TmInspectedTarget *target = g_object_get_data (G_OBJECT (ins->remote), INSPECTED_KEY);
+
+  inspection_stop_deadline (ins);
+  target->not_tls = TRUE;
+  if (ins->worker->server == NULL ||
+      !soup_server_accept_iostream (ins->worker->server, ins->client, ins->local, ins->remote,
+                                    &error))
+    {
+      g_debug ("Could not answer the plain request for %s: %s", ins->host,
+               error != NULL ? error->message : "stopping");
+      g_io_stream_close_async (ins->client, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+    }
+}
+
+/* The client's first bytes are there (or the deadline passed): a TLS record
+ * starts the handshake, anything else is not TLS. Waiting for them here, on the
+ * main loop, keeps a silent client from holding one of GIO's pool threads,
+ * where glib-networking runs handshakes. */
+static gboolean
+client_readable_cb (GObject  *stream,
+                    gpointer  user_data)
+{
+  TmInspection **slot = user_data;
+  TmInspection *ins = g_steal_pointer (slot);
+  guint8 first = TLS_RECORD_HANDSHAKE;
+  gssize n = -1;
+
+  if (g_cancellable_is_cancelled (ins->cancellable))
+    {
+      g_debug ("The client for %s sent nothing within %u s of the tunnel’s opening",
+               ins->host, ins->proxy->handshake_timeout_s);
+      g_io_stream_close_async (ins->client, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      inspection_free (ins);
+      return G_SOURCE_REMOVE;
+    }
+
+  /* Peeked on the socket, so that the handshake still reads it. When libsoup
+   * already buffered it with the CONNECT request, the socket has nothing left
+   * (EAGAIN): such a client sent it at once, as TLS clients do. */
+  if (ins->socket != NULL)
+    {
+      do
+        n = recv (g_socket_get_fd (ins->socket), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+      while (n < 0 && errno == EINTR);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+        {
+          g_debug ("The client for %s went away before its handshake", ins->host);
+          g_io_stream_close_async (ins->client, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+          inspection_free (ins);
+          return G_SOURCE_REMOVE;
+        }
+    }
+
+  if (first == TLS_RECORD_HANDSHAKE)
+    mint_leaf (ins);
+  else if (g_ascii_isupper (first))
+    serve_not_tls (ins);   /* a request line: GET, POST… */
+  else
+    {
+      g_debug ("The client for %s sent something else than TLS (0x%02x)", ins->host, first);
+      g_io_stream_close_async (ins->client, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      inspection_free (ins);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The wait ended without its callback (the worker stopped): the client goes. */
+static void
+client_wait_free (gpointer data)
+{
+  TmInspection **slot = data;
+
+  if (*slot != NULL)
+    g_io_stream_close ((*slot)->client, NULL, NULL);
+  g_clear_pointer (slot, inspection_free);
+  g_free (slot);
 }
 
 static void
@@ -1382,8 +1535,9 @@ inspect_wrote_body_cb (SoupServerMessage *msg,
   g_autoptr(TmInspection) ins = g_new0 (TmInspection, 1);
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   GSocketAddress *local = soup_server_message_get_local_address (msg);
+  GSocket *socket = soup_server_message_get_socket (msg);
   TmInspectedTarget *target;
-  GTask *task;
+  GInputStream *input;
 
   g_clear_signal_handler (&req->wrote_body_id, req->msg);
   ins->worker = req->worker;
@@ -1405,18 +1559,41 @@ inspect_wrote_body_cb (SoupServerMessage *msg,
   target = g_new0 (TmInspectedTarget, 1);
   target->host = g_strdup (req->host);
   target->port = req->port;
+  target->socket = socket != NULL ? g_object_ref (socket) : NULL;
   g_object_set_data_full (G_OBJECT (ins->remote), INSPECTED_KEY, target,
                           (GDestroyNotify) inspected_target_free);
 
+  ins->socket = socket != NULL ? g_object_ref (socket) : NULL;
   ins->client = soup_server_message_steal_connection (msg);
   if (ins->client == NULL)
     return;
 
-  /* Minting may sign and write a file: not on the main loop. */
-  task = g_task_new (NULL, NULL, leaf_ready_cb, ins);
-  g_task_set_task_data (task, g_steal_pointer (&ins), NULL);
-  g_task_run_in_thread (task, mint_leaf_thread);
-  g_object_unref (task);
+  ins->cancellable = g_cancellable_new ();
+  ins->deadline = g_timeout_source_new_seconds (ins->proxy->handshake_timeout_s);
+  g_source_set_callback (ins->deadline, inspection_deadline_cb,
+                         g_object_ref (ins->cancellable), g_object_unref);
+  g_source_set_static_name (ins->deadline, "[temoin] TLS handshake deadline");
+  g_source_attach (ins->deadline, ins->worker->context);
+
+  input = g_io_stream_get_input_stream (ins->client);
+  if (G_IS_POLLABLE_INPUT_STREAM (input) &&
+      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (input)))
+    {
+      GSource *source;
+      TmInspection **slot = g_new0 (TmInspection *, 1);
+
+      /* Fires when the client sent something, or when the deadline cancels. */
+      source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (input),
+                                                      ins->cancellable);
+      *slot = g_steal_pointer (&ins);
+      g_source_set_callback (source, (GSourceFunc) (void (*) (void)) client_readable_cb,
+                             slot, client_wait_free);
+      g_source_set_static_name (source, "[temoin] waiting for a ClientHello");
+      g_source_attach (source, req->worker->context);
+      g_source_unref (source);
+    }
+  else
+    mint_leaf (g_steal_pointer (&ins));
 }
 
 static void
@@ -1522,6 +1699,21 @@ server_cb (SoupServer        *server,
     {
       /* Decrypted from a CONNECT: the target is the tunnel's, whatever the
        * request line or Host says. */
+      if (inspected->not_tls)
+        {
+          g_autofree char *what = NULL;
+
+          /* Translators: %s:%d is a host and port, e.g. example.org:443 */
+          what = g_strdup_printf (_("The program opened a tunnel to %s:%d for an encrypted "
+                                    "connection, then sent an unencrypted request in it."),
+                                  inspected->host, inspected->port);
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Connection", "close");
+          set_error_page (msg, SOUP_STATUS_BAD_REQUEST, _("Bad request"), what,
+                          _("Send https:// addresses through the tunnel, and http:// "
+                            "ones to the proxy directly."));
+          return;
+        }
       if (method == SOUP_METHOD_CONNECT)
         {
           set_error_page (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("Method not allowed"),
@@ -1595,17 +1787,196 @@ server_cb (SoupServer        *server,
   forward_request (req, uri);
 }
 
+/* Idle and slow clients. SoupServer 3.2 has no timeout of its own, and a GSocket
+ * timeout on its connections does not help: measured with libsoup 3.2.3, a
+ * connection whose socket has one never times out while it waits for the next
+ * request. So each worker remembers the messages still waiting for their
+ * request, and a sweep shuts the socket of those waiting too long: SoupServer
+ * reads the end and closes. Connections between two requests are watched
+ * apart (IdleSocket below). */
+
+static void
+waiting_message_gone_cb (gpointer  data,
+                         GObject  *where_the_object_was)
+{
+  TmProxyWorker *worker = data;
+
+  g_hash_table_remove (worker->waiting, where_the_object_was);
+}
+
+static void
+forget_waiting (TmProxyWorker     *worker,
+                SoupServerMessage *msg)
+{
+  if (g_hash_table_remove (worker->waiting, msg))
+    g_object_weak_unref (G_OBJECT (msg), waiting_message_gone_cb, worker);
+}
+
 static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  TmProxyWorker *worker = user_data;
+  gint64 *since = g_new (gint64, 1);
 
-  /* Bounds slow clients and idle keep-alive connections (each read or write
-   * that waits longer fails, and SoupServer closes the connection). */
-  if (socket != NULL && g_socket_get_timeout (socket) == 0)
-    g_socket_set_timeout (socket, CLIENT_TIMEOUT_S);
+  *since = g_get_monotonic_time ();
+  g_hash_table_insert (worker->waiting, msg, since);
+  g_object_weak_ref (G_OBJECT (msg), waiting_message_gone_cb, worker);
+}
+
+/* The client's socket, for a decrypted connection too. */
+static GSocket *
+message_client_socket (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocketAddress *remote;
+  TmInspectedTarget *target;
+
+  if (socket != NULL)
+    return socket;
+  remote = soup_server_message_get_remote_address (msg);
+  target = G_IS_OBJECT (remote) ? g_object_get_data (G_OBJECT (remote), INSPECTED_KEY) : NULL;
+  return target != NULL ? target->socket : NULL;
+}
+
+static void
+request_read_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  TmProxyWorker *worker = user_data;
+  GSocket *socket = message_client_socket (msg);
+
+  forget_waiting (worker, msg);
+  if (socket != NULL)
+    g_hash_table_remove (worker->idle, socket);
+}
+
+/* Measured with libsoup 3.2.3 (a bare SoupServer too): when a keep-alive client
+ * closes its connection between two requests, SoupServer reads the end of the
+ * stream but never closes its socket, which then stays in CLOSE_WAIT for good.
+ * So the proxy watches each connection between two requests, and closes the
+ * socket itself when the client has gone (or was idle too long, see
+ * sweep_idle_cb()). */
+typedef struct {
+  GSocket  *socket;
+  gint64    since;
+  GSource  *watch;
+  gboolean  tls;   /* decrypted: the bytes on the socket are TLS records */
+  guint     pending;   /* wake-ups with bytes SoupServer has not read yet */
+} IdleSocket;
+
+static void
+idle_socket_free (IdleSocket *idle)
+{
+  if (idle->watch != NULL)
+    {
+      g_source_destroy (idle->watch);
+      g_source_unref (idle->watch);
+    }
+  g_object_unref (idle->socket);
+  g_free (idle);
+}
+
+static gboolean
+idle_socket_cb (GSocket      *socket,
+                GIOCondition  condition,
+                gpointer      user_data)
+{
+  TmProxyWorker *worker = user_data;
+  IdleSocket *idle = g_hash_table_lookup (worker->idle, socket);
+  struct pollfd pfd = { .events = POLLIN | POLLRDHUP };
+  char byte;
+  gssize n;
+
+  if (idle != NULL && !g_socket_is_closed (socket))
+    {
+      pfd.fd = g_socket_get_fd (socket);
+      if (poll (&pfd, 1, 0) < 0)
+        pfd.revents = 0;
+      do
+        n = recv (pfd.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      while (n < 0 && errno == EINTR);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return G_SOURCE_CONTINUE;   /* SoupServer read it first */
+      /* The end of the stream; or, for TLS, the client's close_notify followed by
+       * the end (a client between two requests has nothing else to send then). */
+      if (n <= 0 || (idle->tls && (pfd.revents & (POLLRDHUP | POLLHUP)) != 0))
+        {
+          g_debug ("A client closed its idle connection: closing ours");
+          g_socket_close (socket, NULL);
+        }
+      /* Otherwise the next request, SoupServer's to read; or, for TLS, maybe a
+       * close_notify whose end of stream is still on its way: watched a little
+       * longer (SoupServer reads it in the meantime), never for good. */
+      else if (idle->tls && ++idle->pending < 64)
+        return G_SOURCE_CONTINUE;
+    }
+  g_hash_table_remove (worker->idle, socket);   /* destroys this source */
+  return G_SOURCE_REMOVE;
+}
+
+static void
+track_idle_socket (TmProxyWorker     *worker,
+                   SoupServerMessage *msg)
+{
+  GSocket *socket = message_client_socket (msg);
+  IdleSocket *idle;
+
+  if (worker->idle == NULL || socket == NULL || g_socket_is_closed (socket) ||
+      g_hash_table_contains (worker->idle, socket))
+    return;
+  idle = g_new0 (IdleSocket, 1);
+  idle->socket = g_object_ref (socket);
+  idle->since = g_get_monotonic_time ();
+  idle->tls = soup_server_message_get_socket (msg) == NULL;
+  idle->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (idle->watch, (GSourceFunc) (void (*) (void)) idle_socket_cb, worker,
+                         NULL);
+  g_source_set_static_name (idle->watch, "[temoin] idle client connection");
+  g_source_attach (idle->watch, worker->context);
+  g_hash_table_insert (worker->idle, socket, idle);
+}
+
+static gboolean
+sweep_idle_cb (gpointer user_data)
+{
+  TmProxyWorker *worker = user_data;
+  gint64 limit = g_get_monotonic_time () -
+                 (gint64) worker->proxy->idle_timeout_s * G_USEC_PER_SEC;
+  g_autoptr(GPtrArray) expired = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, worker->waiting);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (*(gint64 *) value < limit)
+      g_ptr_array_add (expired, key);
+
+  for (guint i = 0; i < expired->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (expired, i);
+      GSocket *socket = message_client_socket (msg);
+
+      forget_waiting (worker, msg);
+      if (socket != NULL)
+        {
+          g_debug ("Closing a client connection whose request did not come within %u s",
+                   worker->proxy->idle_timeout_s);
+          g_socket_shutdown (socket, TRUE, TRUE, NULL);
+        }
+    }
+
+  /* Between two requests: the watch then reads the end and closes the socket. */
+  g_hash_table_iter_init (&iter, worker->idle);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (((IdleSocket *) value)->since < limit)
+      {
+        g_debug ("Closing a client connection idle for %u s", worker->proxy->idle_timeout_s);
+        g_socket_shutdown (key, TRUE, TRUE, NULL);
+      }
+  return G_SOURCE_CONTINUE;
 }
 
 /* Workers */
@@ -1652,10 +2023,26 @@ worker_clear_sessions (TmProxyWorker *worker)
 static void
 worker_free (TmProxyWorker *worker)
 {
+  if (worker->sweep != NULL)
+    {
+      g_source_destroy (worker->sweep);
+      g_clear_pointer (&worker->sweep, g_source_unref);
+    }
+  g_clear_pointer (&worker->idle, g_hash_table_unref);
   if (worker->server != NULL)
     soup_server_disconnect (worker->server);
   worker_clear_sessions (worker);
   g_clear_object (&worker->server);
+  if (worker->waiting != NULL)
+    {
+      GHashTableIter iter;
+      gpointer msg;
+
+      g_hash_table_iter_init (&iter, worker->waiting);
+      while (g_hash_table_iter_next (&iter, &msg, NULL))
+        g_object_weak_unref (msg, waiting_message_gone_cb, worker);
+      g_clear_pointer (&worker->waiting, g_hash_table_unref);
+    }
   g_clear_pointer (&worker->resolve_sessions, g_hash_table_unref);
   g_clear_object (&worker->socket_client);
   g_clear_pointer (&worker->sockets, g_ptr_array_unref);
@@ -1681,7 +2068,15 @@ worker_setup (TmProxyWorker  *worker,
 
   worker->server = g_object_new (SOUP_TYPE_SERVER, "raw-paths", TRUE, NULL);
   soup_server_add_handler (worker->server, NULL, server_cb, worker, NULL);
-  g_signal_connect (worker->server, "request-started", G_CALLBACK (request_started_cb), NULL);
+  worker->waiting = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  worker->idle = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) idle_socket_free);
+  g_signal_connect (worker->server, "request-started", G_CALLBACK (request_started_cb),
+                    worker);
+  g_signal_connect (worker->server, "request-read", G_CALLBACK (request_read_cb), worker);
+  worker->sweep = g_timeout_source_new_seconds (MAX (1, self->idle_timeout_s / 4));
+  g_source_set_callback (worker->sweep, sweep_idle_cb, worker, NULL);
+  g_source_set_static_name (worker->sweep, "[temoin] idle client sweep");
+  g_source_attach (worker->sweep, worker->context);
   g_signal_connect (worker->server, "request-finished", G_CALLBACK (server_request_done_cb),
                     worker);
   g_signal_connect (worker->server, "request-aborted", G_CALLBACK (server_request_done_cb),
@@ -1728,7 +2123,11 @@ worker_thread (gpointer data)
   g_cond_signal (&worker->ready_cond);
   g_mutex_unlock (&worker->ready_mutex);
 
-  g_main_loop_run (worker->loop);
+  /* Not g_main_loop_run(): a g_main_loop_quit() that comes before it starts is
+   * lost, and tm_proxy_stop() right after tm_proxy_start() then waited for ever
+   * (seen in the serve tests). A flag set before the wake-up cannot be missed. */
+  while (!g_atomic_int_get (&worker->stopping))
+    g_main_context_iteration (worker->context, TRUE);
 
   if (worker->server != NULL)
     soup_server_disconnect (worker->server);
@@ -2271,6 +2670,8 @@ tm_proxy_init (TmProxy *self)
   self->accepted = TM_CATEGORIES_DEFAULT;
   self->sec_gpc = TRUE;
   self->n_workers = 1;
+  self->handshake_timeout_s = TLS_HANDSHAKE_TIMEOUT_S;
+  self->idle_timeout_s = CLIENT_TIMEOUT_S;
   g_mutex_init (&self->log_mutex);
   g_mutex_init (&self->pending_mutex);
   self->inspection_override = -1;
@@ -2390,6 +2791,44 @@ tm_proxy_add_allow (TmProxy     *self,
     }
   g_ptr_array_add (self->allow, mask);
   return TRUE;
+}
+
+/**
+ * tm_proxy_set_tls_handshake_timeout:
+ * @self: a #TmProxy, not started
+ * @seconds: at least 1
+ *
+ * Bounds the time an inspected CONNECT's client has, from the 200, to send its
+ * ClientHello and complete the TLS handshake; past it the connection is closed.
+ */
+void
+tm_proxy_set_tls_handshake_timeout (TmProxy *self,
+                                    guint    seconds)
+{
+  g_return_if_fail (TM_IS_PROXY (self));
+  g_return_if_fail (seconds >= 1);
+  g_return_if_fail (!self->running);
+
+  self->handshake_timeout_s = seconds;
+}
+
+/**
+ * tm_proxy_set_idle_timeout:
+ * @self: a #TmProxy, not started
+ * @seconds: at least 1
+ *
+ * Bounds how long a client connection may stay idle between requests, or take
+ * to send a request, before the proxy closes it.
+ */
+void
+tm_proxy_set_idle_timeout (TmProxy *self,
+                           guint    seconds)
+{
+  g_return_if_fail (TM_IS_PROXY (self));
+  g_return_if_fail (seconds >= 1);
+  g_return_if_fail (!self->running);
+
+  self->idle_timeout_s = seconds;
 }
 
 gboolean
@@ -2751,7 +3190,8 @@ tm_proxy_stop (TmProxy *self)
     {
       TmProxyWorker *worker = g_ptr_array_index (self->workers, w);
 
-      g_main_loop_quit (worker->loop);
+      g_atomic_int_set (&worker->stopping, TRUE);
+      g_main_context_wakeup (worker->context);
       g_thread_join (worker->thread);
     }
   g_clear_pointer (&self->workers, g_ptr_array_unref);

@@ -93,6 +93,15 @@ gboolean    tm_proxy_set_upstream_ca      (TmProxy          *self,
 gboolean    tm_proxy_add_bypass           (TmProxy          *self,
                                            const char       *entry,
                                            GError          **error);
+/* How long an inspected CONNECT's client has, from the 200, to send its
+ * ClientHello and finish the TLS handshake (default 10 s); it is then closed.
+ * Set it before tm_proxy_start(). */
+void        tm_proxy_set_tls_handshake_timeout (TmProxy     *self,
+                                                guint        seconds);
+/* How long a client connection may wait idle, or take to send its request,
+ * before it is closed (default 60 s). Set it before tm_proxy_start(). */
+void        tm_proxy_set_idle_timeout     (TmProxy          *self,
+                                           guint             seconds);
 
 /**
  * tm_proxy_start:

@@ -68,6 +68,16 @@ static const char * const migrations[] = {
   "  value       INTEGER NOT NULL"
   ");"
   "INSERT INTO meta (key, value) VALUES ('cookies', 0), ('decisions', 0);",
+
+  /* Schema version 2: what tm_decision_describe() reads, so that the live view
+   * can say a reason in the reader's language. Rows of version 1 keep NULL here
+   * (`purpose` NULL means "only the English reason is known"). */
+  "ALTER TABLE decisions ADD COLUMN purpose TEXT;"          /* tm_category_to_id() */
+  "ALTER TABLE decisions ADD COLUMN third_party INTEGER;"
+  "ALTER TABLE decisions ADD COLUMN refused INTEGER;"
+  "ALTER TABLE decisions ADD COLUMN rule TEXT;"
+  "ALTER TABLE decisions ADD COLUMN label TEXT;"
+  "ALTER TABLE decisions ADD COLUMN top_site TEXT;",
 };
 
 #define COOKIE_COLUMNS \
@@ -144,6 +154,9 @@ tm_decision_record_copy (const TmDecisionRecord *record)
   copy->direction = g_strdup (record->direction);
   copy->reason = g_strdup (record->reason);
   copy->source = g_strdup (record->source);
+  copy->rule = g_strdup (record->rule);
+  copy->label = g_strdup (record->label);
+  copy->top_site = g_strdup (record->top_site);
   return copy;
 }
 
@@ -158,7 +171,92 @@ tm_decision_record_free (TmDecisionRecord *record)
   g_free (record->direction);
   g_free (record->reason);
   g_free (record->source);
+  g_free (record->rule);
+  g_free (record->label);
+  g_free (record->top_site);
   g_free (record);
+}
+
+/**
+ * tm_decision_record_set_decision:
+ * @record: a record
+ * @decision: the decision it records
+ *
+ * Fills the categories, the verdict, the source and the classification fields
+ * of @record from @decision. The strings are borrowed from @decision.
+ */
+void
+tm_decision_record_set_decision (TmDecisionRecord *record,
+                                 const TmDecision *decision)
+{
+  const TmClassification *c;
+
+  g_return_if_fail (record != NULL);
+  g_return_if_fail (decision != NULL);
+
+  c = &decision->classification;
+  record->categories = c->categories;
+  record->keep = decision->keep;
+  record->source = (char *) tm_source_to_id (c->source);
+  record->classified = TRUE;
+  record->purpose = c->purpose;
+  record->third_party = c->third_party;
+  record->refused = decision->refused;
+  record->rule = (char *) c->rule;
+  record->label = (char *) c->label;
+  record->top_site = (char *) c->top_site;
+}
+
+static gboolean
+source_from_id (const char *id,
+                TmSource   *out)
+{
+  for (TmSource source = TM_SOURCE_OVERRIDE; source <= TM_SOURCE_CONTEXT; source++)
+    if (g_strcmp0 (id, tm_source_to_id (source)) == 0)
+      {
+        *out = source;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/**
+ * tm_decision_record_describe:
+ * @record: a record, from tm_session_store_list_decisions() for instance
+ * @translated: %FALSE for the stable English of JSON and logs, %TRUE for the
+ *   current language
+ *
+ * Says the reason again from what the record kept of the decision, exactly as
+ * tm_decision_describe() said it when the decision was made, but in the current
+ * language when @translated. Rows logged before that was kept (schema 1) give
+ * their stored English reason.
+ *
+ * Returns: (transfer full) (nullable): the reason
+ */
+char *
+tm_decision_record_describe (const TmDecisionRecord *record,
+                             gboolean                translated)
+{
+  TmDecision decision = { 0 };
+  TmClassification *c = &decision.classification;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  if (!record->classified || record->purpose >= TM_N_CATEGORIES ||
+      record->host == NULL || !source_from_id (record->source, &c->source))
+    return g_strdup (record->reason);
+
+  decision.keep = record->keep;
+  decision.refused = record->refused;
+  c->categories = record->categories;
+  c->purpose = record->purpose;
+  c->third_party = record->third_party;
+  c->rule = record->rule;
+  c->label = record->label;
+  c->host = record->host;
+  c->top_site = record->top_site;
+  return tm_decision_describe (&decision, record->name != NULL ? record->name : "",
+                               translated);
 }
 
 static void
@@ -483,7 +581,8 @@ write_decision (TmDatabase              *db,
 
   stmt = tm_database_prepare (db,
     "INSERT INTO decisions (time, site, host, name, direction, categories, decision,"
-    "  reason, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", error);
+    "  reason, source, purpose, third_party, refused, rule, label, top_site)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, record->time);
@@ -495,6 +594,15 @@ write_decision (TmDatabase              *db,
   sqlite3_bind_text (stmt, 7, record->keep ? "keep" : "block", -1, SQLITE_STATIC);
   bind_text_or_null (stmt, 8, record->reason);
   bind_text_or_null (stmt, 9, record->source);
+  if (record->classified && record->purpose < TM_N_CATEGORIES)
+    {
+      sqlite3_bind_text (stmt, 10, tm_category_to_id (record->purpose), -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 11, record->third_party ? 1 : 0);
+      sqlite3_bind_int64 (stmt, 12, record->refused);
+      bind_text_or_null (stmt, 13, record->rule);
+      bind_text_or_null (stmt, 14, record->label);
+      bind_text_or_null (stmt, 15, record->top_site);
+    }
   return step_done (db, stmt, "decisions", error);
 }
 
@@ -1320,6 +1428,20 @@ bury (TmDatabase  *db,
   return step_done (db, stmt, "cookies", error);
 }
 
+static gboolean
+forget_old_tombstones (TmDatabase  *db,
+                       gint64       now,
+                       GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = tm_database_prepare (db, "DELETE FROM tombstones WHERE deleted_at < ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, now - TOMBSTONE_MAX_AGE_USEC);
+  return step_done (db, stmt, "tombstones", error);
+}
+
 /**
  * tm_session_store_purge:
  * @self: a #TmSessionStore
@@ -1409,12 +1531,7 @@ tm_session_store_purge (TmSessionStore  *self,
     if (!bury (self->db, g_array_index (rowids, gint64, i), now, &local_error))
       goto rollback;
 
-  stmt = tm_database_prepare (self->db, "DELETE FROM tombstones WHERE deleted_at < ?1",
-                              &local_error);
-  if (stmt == NULL)
-    goto rollback;
-  sqlite3_bind_int64 (stmt, 1, now - TOMBSTONE_MAX_AGE_USEC);
-  if (!step_done (self->db, stmt, "tombstones", &local_error))
+  if (!forget_old_tombstones (self->db, now, &local_error))
     goto rollback;
 
   if (rowids->len > 0 && (cookies = bump_counter (self->db, "cookies", &local_error)) < 0)
@@ -1430,6 +1547,90 @@ rollback:
 fail:
   wrap_error (self, error, local_error, _("Could not delete cookies"));
   return -1;
+}
+
+/**
+ * tm_session_store_delete:
+ * @self: a #TmSessionStore
+ * @cookie: the cookie to delete: its name, domain, host_only and path say which
+ * @error: return location for a #GError
+ *
+ * Deletes that one cookie and records a tombstone for it in the same transaction
+ * (after committing what this store had queued), so that a running proxy, in any
+ * process, sends clients an expiring `Set-Cookie` for it. A cookie that is not
+ * stored (deleted meanwhile, say) is not an error: nothing changes.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+tm_session_store_delete (TmSessionStore  *self,
+                         const TmCookie  *cookie,
+                         GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *what = NULL;
+  gint64 now = g_get_real_time ();
+  gint64 rowid = -1;
+  gint64 cookies = -1;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (TM_IS_SESSION_STORE (self), FALSE);
+  g_return_val_if_fail (cookie != NULL, FALSE);
+  g_return_val_if_fail (cookie->name != NULL && cookie->domain != NULL &&
+                        cookie->path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* A copy queued before the deletion must not come back after it. */
+  if (!tm_session_store_flush (self, error))
+    return FALSE;
+
+  if (!tm_database_begin (self->db, &local_error))
+    goto fail;
+  if (trim_expired (self->db, &local_error) < 0)
+    goto rollback;
+
+  stmt = tm_database_prepare (self->db,
+    "SELECT rowid FROM cookies "
+    "WHERE name = ?1 AND domain = ?2 AND path = ?3 AND host_only = ?4", &local_error);
+  if (stmt == NULL)
+    goto rollback;
+  sqlite3_bind_text (stmt, 1, cookie->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, cookie->domain, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, cookie->path, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 4, cookie->host_only ? 1 : 0);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    rowid = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      tm_database_set_error (self->db, &local_error, "cookies");
+      goto rollback;
+    }
+
+  if (rowid >= 0)
+    {
+      if (!bury (self->db, rowid, now, &local_error))
+        goto rollback;
+      if ((cookies = bump_counter (self->db, "cookies", &local_error)) < 0)
+        goto rollback;
+    }
+  if (!forget_old_tombstones (self->db, now, &local_error))
+    goto rollback;
+  if (!tm_database_commit (self->db, &local_error))
+    goto rollback;
+
+  emit_if_newer (self, cookies, -1);
+  return TRUE;
+
+rollback:
+  tm_database_rollback (self->db);
+fail:
+  /* Translators: %s is a cookie's name */
+  what = g_strdup_printf (_("Could not delete the cookie “%s”"), cookie->name);
+  wrap_error (self, error, local_error, what);
+  return FALSE;
 }
 
 /**
@@ -1528,7 +1729,8 @@ tm_session_store_list_decisions (TmSessionStore  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   stmt = tm_database_prepare (self->db,
-    "SELECT id, time, site, host, name, direction, categories, decision, reason, source "
+    "SELECT id, time, site, host, name, direction, categories, decision, reason, source,"
+    " purpose, third_party, refused, rule, label, top_site "
     "FROM decisions WHERE id > ?1 ORDER BY id DESC LIMIT ?2", &local_error);
   if (stmt == NULL)
     {
@@ -1543,6 +1745,7 @@ tm_session_store_list_decisions (TmSessionStore  *self,
     {
       TmDecisionRecord *record = g_new0 (TmDecisionRecord, 1);
       g_autofree char *decision = NULL;
+      g_autofree char *purpose = NULL;
 
       record->id = sqlite3_column_int64 (stmt, 0);
       record->time = sqlite3_column_int64 (stmt, 1);
@@ -1555,6 +1758,16 @@ tm_session_store_list_decisions (TmSessionStore  *self,
       record->keep = g_strcmp0 (decision, "keep") == 0;
       record->reason = column_dup (stmt, 8);
       record->source = column_dup (stmt, 9);
+      purpose = column_dup (stmt, 10);
+      if (purpose != NULL && tm_category_from_id (purpose, &record->purpose))
+        {
+          record->classified = TRUE;
+          record->third_party = sqlite3_column_int (stmt, 11) != 0;
+          record->refused = (TmCategories) sqlite3_column_int64 (stmt, 12);
+          record->rule = column_dup (stmt, 13);
+          record->label = column_dup (stmt, 14);
+          record->top_site = column_dup (stmt, 15);
+        }
       g_ptr_array_add (records, record);
     }
   if (rc != SQLITE_DONE)

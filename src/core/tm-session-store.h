@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "tm-cookie.h"
+#include "tm-policy.h"
 #include "tm-types.h"
 
 G_BEGIN_DECLS
@@ -51,10 +52,38 @@ typedef struct {
   gboolean      keep;
   char         *reason;
   char         *source;
+  /* Added (schema 2): what tm_decision_describe() reads, so that the reason can be
+   * said again in the reader's language (tm_decision_record_describe()). Rows
+   * logged before have @classified FALSE and keep only their English @reason. */
+  gboolean      classified;
+  TmCategory    purpose;      /* the classification's purpose */
+  gboolean      third_party;
+  TmCategories  refused;      /* carried but not accepted; 0 when kept */
+  char         *rule;         /* (nullable): the name or pattern that matched */
+  char         *label;        /* (nullable): what it is, e.g. "Google Analytics" */
+  char         *top_site;     /* (nullable): NULL at the top level, "" when unknown */
 } TmDecisionRecord;
 
 TmDecisionRecord *tm_decision_record_copy (const TmDecisionRecord *record);
 void              tm_decision_record_free (TmDecisionRecord       *record);
+
+/**
+ * tm_decision_record_set_decision:
+ * Fills @record's categories, keep, source and the classification fields from
+ * @decision (the strings borrowed from it: for a record on the stack that is then
+ * given to tm_session_store_log_decision(), which copies it).
+ */
+void              tm_decision_record_set_decision (TmDecisionRecord *record,
+                                                   const TmDecision *decision);
+/**
+ * tm_decision_record_describe:
+ * The reason of @record as tm_decision_describe() says it for the same decision:
+ * @translated FALSE for the stable English, TRUE for the current language. A row
+ * logged before the classification was kept gives its stored @reason.
+ * Returns: (transfer full) (nullable): NULL only for such a row without a reason
+ */
+char             *tm_decision_record_describe (const TmDecisionRecord *record,
+                                               gboolean                translated);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmDecisionRecord, tm_decision_record_free)
 
@@ -111,6 +140,17 @@ gint64          tm_session_store_purge        (TmSessionStore *self,
                                                TmPurgeKind     kind,
                                                TmCategories    categories,
                                                const char     *site,
+                                               GError        **error);
+
+/**
+ * tm_session_store_delete:
+ * Deletes exactly @cookie (its name, domain, host_only and path) and records a
+ * tombstone for it, like tm_session_store_purge(), so that a running proxy tells
+ * clients to drop their copy. Deleting a cookie that is not stored is not an error.
+ * Returns: %FALSE with @error set when the store could not be changed
+ */
+gboolean        tm_session_store_delete       (TmSessionStore *self,
+                                               const TmCookie *cookie,
                                                GError        **error);
 
 /* (transfer full) (element-type TmCookie): tombstones recorded after @after_id

@@ -278,6 +278,11 @@ test_site_for_host (void)
     { "co.uk", "co.uk" },
     { "127.0.0.1", "127.0.0.1" },
     { "::1", "::1" },
+    /* One address, one site, however it is written. */
+    { "[::1]", "::1" },
+    { "0:0:0:0:0:0:0:1", "::1" },
+    { "[2001:DB8:0::1]", "2001:db8::1" },
+    { "127.0.0.1.", "127.0.0.1" },
     { "localhost", "localhost" },
     { "LocalHost", "localhost" },
     { "intranet", "intranet" },
@@ -309,6 +314,9 @@ test_site_is_same (void)
     { "127.0.0.1", "localhost", FALSE },
     { "localhost", "localhost", TRUE },
     { "127.0.0.1", "127.0.0.2", FALSE },
+    { "::1", "[0:0::1]", TRUE },
+    { "2001:db8::1", "2001:DB8:0:0::1", TRUE },
+    { "::1", "127.0.0.1", FALSE },
     { "", "", FALSE },
     { "a.test", "", FALSE },
   };

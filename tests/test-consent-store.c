@@ -576,7 +576,8 @@ test_locked (Fixture       *fx,
   saved = tm_consent_store_save (fx->store, STATS, TM_CONSENT_METHOD_CUSTOM, "fr", "r", &error);
   g_assert_null (saved);
   g_assert_error (error, TM_CONSENT_STORE_ERROR, TM_CONSENT_STORE_ERROR_FAILED);
-  g_assert_cmpstr (error->message, ==, "Could not save the choice: database is locked");
+  g_assert_cmpstr (error->message, ==, "Could not save the choice: database is locked. "
+                   "Another program is writing to it: try again in a moment.");
   g_clear_error (&error);
   g_assert_cmpuint (g_list_model_get_n_items (tm_consent_store_get_history (fx->store)), ==, 0);
 
@@ -587,6 +588,55 @@ test_locked (Fixture       *fx,
   g_assert_no_error (error);
   list = tm_consent_store_list_history (fx->store, &error);
   g_assert_cmpuint (list->len, ==, 1);
+}
+
+/* Version 1 kept the time as text: its milliseconds and its UTC offset survive
+ * the migration, and a time SQLite cannot read neither loses the row nor blocks
+ * the upgrade (which would leave every saved choice out of reach). */
+static void
+test_migration_from_v1_odd_times (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, TM_CONSENT_STORE_FILENAME, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TmConsentStore) store = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GDateTime) expected = g_date_time_new_utc (2026, 5, 1, 6, 30, 0.25);
+  g_autoptr(GDateTime) now = g_date_time_new_utc (2026, 5, 2, 0, 0, 0);
+  TmConsent *c;
+
+  exec_on_file (path,
+                "CREATE TABLE consents ("
+                "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                "  consent_id TEXT NOT NULL UNIQUE,"
+                "  given_at TEXT NOT NULL,"
+                "  revision TEXT NOT NULL,"
+                "  method INTEGER NOT NULL,"
+                "  categories INTEGER NOT NULL);"
+                "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                "INSERT INTO consents (consent_id, given_at, revision, method, categories)"
+                "  VALUES ('precise', '2026-05-01T08:30:00.250+02:00', 'rev-a', 0, 3),"
+                "         ('unreadable', 'yesterday', 'rev-a', 2, 1);"
+                "PRAGMA user_version = 1;");
+
+  store = tm_consent_store_new (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (int_from_file (path, "PRAGMA user_version"), ==, 3);
+
+  list = tm_consent_store_list_history (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+
+  c = g_ptr_array_index (list, 0);
+  g_assert_cmpstr (tm_consent_get_id (c), ==, "unreadable");
+  g_assert_cmpint (g_date_time_to_unix (tm_consent_get_given_at (c)), ==, 0);
+  g_assert_cmpint (tm_consent_get_method (c), ==, TM_CONSENT_METHOD_REJECT_ALL);
+  g_assert_true (tm_consent_store_is_outdated (store, c, "rev-a", now));
+
+  c = g_ptr_array_index (list, 1);
+  g_assert_cmpstr (tm_consent_get_id (c), ==, "precise");
+  g_assert_true (g_date_time_equal (tm_consent_get_given_at (c), expected));
+  g_assert_cmpuint (tm_consent_get_categories (c), ==, NECESSARY | STATS);
 }
 
 int
@@ -613,6 +663,8 @@ main (int   argc,
 #undef ADD
 
   g_test_add_func ("/consent-store/migration/from-version-1", test_migration_from_v1);
+  g_test_add_func ("/consent-store/migration/from-version-1-keeps-odd-times",
+                   test_migration_from_v1_odd_times);
   g_test_add_func ("/consent-store/schema/too-new-is-refused", test_too_new);
   g_test_add_func ("/consent-store/corrupt/moved-aside-and-told", test_corrupt);
 

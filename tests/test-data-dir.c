@@ -202,6 +202,8 @@ test_errors (Fixture       *fx,
   g_assert_null (dir);
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR);
   g_assert_nonnull (strstr (error->message, "--data-dir"));
+  /* A file in the way is named as such, not as a permission problem. */
+  g_assert_nonnull (strstr (error->message, "is not a folder. Move that file away"));
   g_clear_error (&error);
 
   dir = tm_data_dir_resolve (below, &error);

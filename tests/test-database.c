@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tm-data-dir.h"
 #include "tm-database.h"
@@ -532,6 +535,97 @@ test_second_open_keeps_locks (void)
   tm_test_rmdir (dir);
 }
 
+/* Running out of file descriptors (or memory) while opening says nothing about the
+ * file: it must stay where it is, with the person's data, and the error must say
+ * what to do. Before, any failure of sqlite3_open_v2() moved the file aside as if
+ * it were corrupt, and the next start began from an empty database. */
+static void
+test_open_failure_keeps_file (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "test.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+  struct rlimit saved, low;
+  TmDatabase *db;
+  guint entries;
+
+  db = tm_database_open (path, migrations, 3, &error);
+  g_assert_no_error (error);
+  insert_item (db, "kept");
+  g_object_unref (db);
+  entries = count_entries (dir);
+
+  /* Use up every descriptor the process may have. */
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  low = saved;
+  if (low.rlim_cur == RLIM_INFINITY || low.rlim_cur > 256)
+    low.rlim_cur = 256;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  for (;;)
+    {
+      int fd = dup (STDERR_FILENO);
+
+      if (fd < 0)
+        {
+          g_assert_cmpint (errno, ==, EMFILE);
+          break;
+        }
+      g_array_append_val (fds, fd);
+    }
+
+  db = tm_database_open (path, migrations, 3, &error);
+
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+
+  g_assert_null (db);
+  g_assert_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "unable to open database file"));
+  g_assert_nonnull (strstr (error->message, "Check that the file and its folder"));
+  g_clear_error (&error);
+
+  /* Nothing was moved aside: the same files, and the data is still there. */
+  g_assert_cmpuint (count_entries (dir), ==, entries);
+  db = tm_database_open (path, migrations, 3, &error);
+  g_assert_no_error (error);
+  g_assert_null (tm_database_get_moved_aside (db));
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM items WHERE name = 'kept'"), ==, 1);
+  g_object_unref (db);
+  tm_test_rmdir (dir);
+}
+
+/* A busy database: the message says what failed, SQLite's reason, and what to do. */
+static void
+test_busy_error_says_what_to_do (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "test.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  TmDatabase *a, *b;
+
+  a = tm_database_open (path, migrations, 3, &error);
+  g_assert_no_error (error);
+  b = tm_database_open (path, migrations, 3, &error);
+  g_assert_no_error (error);
+  sqlite3_busy_timeout (tm_database_get_handle (b), 50);
+
+  g_assert_true (tm_database_begin (a, &error));
+  g_assert_no_error (error);
+  g_assert_false (tm_database_begin (b, &error));
+  g_assert_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==,
+                   "Could not start writing to the database: database is locked. "
+                   "Another program is writing to it: try again in a moment.");
+  g_clear_error (&error);
+  tm_database_rollback (a);
+
+  g_object_unref (b);
+  g_object_unref (a);
+  tm_test_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -553,6 +647,9 @@ main (int   argc,
                    test_statement_cache_and_errors);
   g_test_add_func ("/database/watch/other-connection-write-is-noticed",
                    test_two_connections);
+  g_test_add_func ("/database/open/failure-keeps-the-file-where-it-is",
+                   test_open_failure_keeps_file);
+  g_test_add_func ("/database/errors/busy-says-what-to-do", test_busy_error_says_what_to_do);
 
   return g_test_run ();
 }

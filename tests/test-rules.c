@@ -7,6 +7,7 @@
 
 #include "tm-classifier.h"
 #include "tm-consent-store.h"
+#include "tm-database.h"
 #include "tm-policy.h"
 #include "tm-rules.h"
 #include "tm-test-utils.h"
@@ -531,6 +532,36 @@ test_lookups_during_reloads (Fixture       *f,
     }
 }
 
+/* An override without a category (the schema allows it; the sqlite3 tool can
+ * write it) would make the policy keep the cookie whatever the choice: it is
+ * ignored, and the cookie is decided as if there were no override. */
+static void
+test_override_without_category_is_ignored (Fixture       *f,
+                                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TmClassifier) classifier = tm_classifier_new ();
+  TmCookieContext context = { "www.example.com", NULL };
+  sqlite3 *db = tm_database_get_handle (tm_consent_store_get_database (f->store));
+  TmDecision decision;
+
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO rule_overrides (site, name, necessary,"
+                                 " statistics, first_party, third_party, created_us)"
+                                 " VALUES ('example.com', '_ga', 0, 0, 0, 0, 0)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_true (tm_rules_reload (f->rules, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (tm_rules_lookup_override (f->rules, "www.example.com", "_ga",
+                                            NULL, NULL, NULL));
+  g_assert_cmpuint (tm_rules_get_n_overrides (f->rules), ==, 0);
+
+  tm_classifier_set_rules (classifier, f->rules);
+  tm_policy_decide (classifier, TM_CATEGORIES_DEFAULT, "_ga", &context, &decision);
+  g_assert_false (decision.keep);
+  g_assert_cmpint (decision.classification.source, ==, TM_SOURCE_BUILTIN);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -547,6 +578,8 @@ main (int   argc,
               fixture_set_up, test_import_bad_files, fixture_tear_down);
   g_test_add ("/rules/database/domain-lists-and-templates", Fixture, NULL,
               fixture_set_up, test_import_domain_forms, fixture_tear_down);
+  g_test_add ("/rules/overrides/without-a-category-are-ignored", Fixture, NULL,
+              fixture_set_up, test_override_without_category_is_ignored, fixture_tear_down);
   g_test_add ("/rules/overrides-and-exceptions/match-sites-and-subdomains", Fixture, NULL,
               fixture_set_up, test_overrides_and_exceptions, fixture_tear_down);
   g_test_add ("/rules/store/another-process-writes-are-seen", Fixture, NULL,

@@ -50,6 +50,26 @@ compute_site (const char *host)
 
   if (host[0] == '\0')
     return g_strdup ("");
+
+  /* An IP address is its own site, in one spelling: "[::1]" (as in a URL) and
+   * "0:0:0:0:0:0:0:1" are "::1", so that one address is one site however it is
+   * written. Strict: "1.2.3" is a name here, as for inet_pton(). */
+  {
+    gsize len = strlen (host);
+    g_autofree char *inner = NULL;
+    g_autoptr(GInetAddress) address = NULL;
+
+    if (len > 2 && host[0] == '[' && host[len - 1] == ']')
+      inner = g_strndup (host + 1, len - 2);
+    address = g_inet_address_new_from_string (inner != NULL ? inner : host);
+    if (address != NULL)
+      {
+        g_autofree char *text = g_inet_address_to_string (address);
+
+        return g_ascii_strdown (text, -1);
+      }
+  }
+
   if (!g_str_is_ascii (host))
     {
       ascii = g_hostname_to_ascii (host);

@@ -28,7 +28,11 @@
 
 /* Schema version 2: one column per category (readable with the sqlite3 tool and
  * checked by SQLite), the method as its stable id, the time in Unix microseconds
- * (UTC), and the language the charter was shown in (unknown for older rows). */
+ * (UTC), and the language the charter was shown in (unknown for older rows).
+ * The old time keeps its milliseconds (SQLite's date functions go no finer); a
+ * time SQLite cannot read becomes 0 (1970, so the choice is outdated and asked
+ * again) rather than failing the NOT NULL check, which would leave the database
+ * unopenable and every choice in it out of reach. */
 #define SCHEMA_V2 \
   "CREATE TABLE consents_v2 (" \
   "  id INTEGER PRIMARY KEY AUTOINCREMENT," \
@@ -44,7 +48,10 @@
   ");" \
   "INSERT INTO consents_v2 (id, consent_id, given_at_us, revision, language, method," \
   "                         necessary, statistics, first_party, third_party)" \
-  "  SELECT id, consent_id, CAST (strftime ('%s', given_at) AS INTEGER) * 1000000," \
+  "  SELECT id, consent_id," \
+  "         coalesce (CAST (strftime ('%s', given_at) AS INTEGER) * 1000000" \
+  "                   + CAST (substr (strftime ('%f', given_at), 4) AS INTEGER) * 1000," \
+  "                   0)," \
   "         revision, NULL," \
   "         CASE method WHEN 1 THEN 'accept-all' WHEN 2 THEN 'reject-all'" \
   "                     ELSE 'custom' END," \

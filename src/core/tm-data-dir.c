@@ -40,6 +40,17 @@ tm_data_dir_resolve (const char  *override_dir,
   else
     dir = g_build_filename (g_get_user_data_dir (), "temoin", NULL);
 
+  /* Checked first: g_mkdir_with_parents() fails on a file in the way too, and its
+   * message would send the person looking at the parent's permissions. */
+  if (g_file_test (dir, G_FILE_TEST_EXISTS) && !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
+                   _("The data folder “%s” is not a folder. Move that file away, or "
+                     "choose another folder with --data-dir."),
+                   dir);
+      return NULL;
+    }
+
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved_errno = errno;
@@ -48,15 +59,6 @@ tm_data_dir_resolve (const char  *override_dir,
                    _("Could not create the data folder “%s”: %s. Check that its parent "
                      "folder is writable, or choose another one with --data-dir."),
                    dir, g_strerror (saved_errno));
-      return NULL;
-    }
-
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
-                   _("The data folder “%s” is not a folder. Move that file away, or "
-                     "choose another folder with --data-dir."),
-                   dir);
       return NULL;
     }
 

@@ -268,13 +268,47 @@ quick_check (sqlite3  *db,
   return rc;
 }
 
+/* What a person can do about a failed SQLite call: SQLite's own message ("database
+ * is locked", "unable to open database file") says what went wrong, never what to
+ * do next. */
+static const char *
+hint_for_code (int rc)
+{
+  switch (rc & 0xff)
+    {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return _("Another program is writing to it: try again in a moment.");
+    case SQLITE_FULL:
+      return _("The disk is full: free some space, then try again.");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_AUTH:
+      return _("Check that the file and its folder are yours and writable, then try "
+               "again.");
+    case SQLITE_IOERR:
+      return _("The disk could not be read or written: check it, then try again.");
+    case SQLITE_NOMEM:
+      return _("The computer is short of memory: close some programs, then try again.");
+    default:
+      return _("Try again; if it keeps failing, report the problem with this message.");
+    }
+}
+
 static void
 set_error_from_db (GError     **error,
                    sqlite3     *db,
                    const char  *what)
 {
-  g_set_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_FAILED, "%s: %s",
-               what, db != NULL ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
+  int rc = db != NULL ? sqlite3_extended_errcode (db) : SQLITE_NOMEM;
+
+  g_set_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_FAILED,
+               /* Translators: what failed ("Could not save the choice"), SQLite's
+                * message (in English, e.g. "database is locked"), then what to do */
+               _("%s: %s. %s"),
+               what, db != NULL ? sqlite3_errmsg (db) : g_strerror (ENOMEM),
+               hint_for_code (rc));
 }
 
 static gboolean
@@ -346,15 +380,18 @@ try_open (TmDatabase          *self,
                         NULL);
   if (rc != SQLITE_OK)
     {
-      if (rc == SQLITE_NOMEM || self->db == NULL)
+      /* Opening reads nothing yet: a damaged file fails at the first read below.
+       * A failure here (no descriptor left, no memory, no permission) says nothing
+       * about the file, which must not be moved aside for it: that would hide the
+       * person's saved choice behind a fresh, empty database. */
+      if (is_bad_file_code (rc))
         {
-          set_error_from_db (error, self->db, what);
           close_connection (self);
-          return OPEN_FAILED;
+          return OPEN_BAD_FILE;
         }
-      /* The file exists (we created it) but SQLite cannot use it. */
+      set_error_from_db (error, self->db, what);
       close_connection (self);
-      return OPEN_BAD_FILE;
+      return OPEN_FAILED;
     }
 
   sqlite3_extended_result_codes (self->db, TRUE);

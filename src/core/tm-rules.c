@@ -369,6 +369,15 @@ load_snapshot (TmDatabase  *db,
       for (int c = 0; c < TM_N_CATEGORIES; c++)
         if (sqlite3_column_int (stmt, 2 + c))
           entry.categories |= TM_CATEGORY_BIT (c);
+      /* Our writes refuse an override without a category, but the file is the
+       * user's (and the schema allows it): such a row would carry nothing to
+       * refuse, so the cookie would be kept whatever the choice. Ignore it. */
+      if (entry.categories == 0)
+        {
+          g_debug ("Ignoring the override of %s on %s: it has no category", name,
+                   entry.site);
+          continue;
+        }
       entries = g_hash_table_lookup (snap->overrides, name);
       if (entries == NULL)
         {

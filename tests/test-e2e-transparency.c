@@ -177,15 +177,16 @@ static const RequestCase request_cases[] = {
     "_ga _gid" },
   { "statistics-around-nameless", { "_ga=1; solo; q=\"x; y\"", NULL },
     { "solo; q=\"x; y\"", NULL }, "_ga" },
-};
-
-/* As pending_responses, for the Cookie header; and when a pair is removed, the
- * proxy joins the pairs it keeps with "; " whatever separators the client used
- * (filter_request_cookies() in tm-proxy.c), so the rest is not byte-identical. */
-static const RequestCase pending_request_cases[] = {
-  { "non-utf8-bytes", { "b=\xff; c=caf\xe9", NULL }, { "b=\xff; c=caf\xe9", NULL }, "" },
+  /* The pairs kept keep the client's own separators. */
   { "statistics-between-unspaced-pairs", { "a=1;_ga=2;b=3", NULL }, { "a=1;b=3", NULL },
     "_ga" },
+  { "statistics-first-with-odd-separators", { "_ga=2 ;a=1;  b = 3", NULL },
+    { "a=1;  b = 3", NULL }, "_ga" },
+};
+
+/* As pending_responses, for the Cookie header. */
+static const RequestCase pending_request_cases[] = {
+  { "non-utf8-bytes", { "b=\xff; c=caf\xe9", NULL }, { "b=\xff; c=caf\xe9", NULL }, "" },
 };
 
 /* A handful of responses a browser gets: it stores what it accepts, follows the

@@ -559,6 +559,12 @@ proxy_request_add_expiring (TmProxyRequest *req,
 /* Filters the client's Cookie header in place on @upstream_headers. Refused
  * pairs are answered with expiring Set-Cookie values (host-only and for the
  * registrable domain, Path=/: a proxy cannot know the path a script used). */
+static const char *
+pair_end (const TmCookiePair *pair)
+{
+  return pair->value != NULL ? pair->value + pair->value_len : pair->name + pair->name_len;
+}
+
 static void
 filter_request_cookies (TmProxyRequest     *req,
                         const char         *header,
@@ -592,11 +598,16 @@ filter_request_cookies (TmProxyRequest     *req,
 
       if (decision.keep)
         {
-          const char *end = pair->value != NULL ? pair->value + pair->value_len
-                                                : pair->name + pair->name_len;
+          /* Byte for byte as the client wrote it: the pair, after the separator
+           * that preceded it (none before the first pair kept). */
+          const char *end = pair_end (pair);
 
           if (kept->len > 0)
-            g_string_append (kept, "; ");
+            {
+              const char *sep = pair_end (&g_array_index (pairs, TmCookiePair, i - 1));
+
+              g_string_append_len (kept, sep, pair->name - sep);
+            }
           g_string_append_len (kept, pair->name, end - pair->name);
         }
       else

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "tm-application.h"
@@ -184,6 +186,7 @@ tm_application_startup (GApplication *app)
   g_autofree char *data_dir = NULL;
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *shortcuts_accels[] = { "<Control>question", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
 
   G_APPLICATION_CLASS (tm_application_parent_class)->startup (app);
 
@@ -198,6 +201,9 @@ tm_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.shortcuts",
                                          shortcuts_accels);
+  /* GtkWindow's own action: dialogs and the About window close with it too. */
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close",
+                                         close_accels);
 
   data_dir = tm_data_dir_resolve (self->data_dir, &self->store_error);
   if (data_dir != NULL)
@@ -236,11 +242,17 @@ tm_application_activate (GApplication *app)
 
   if (self->store == NULL)
     {
-      g_autofree char *body =
-        g_strdup_printf (_("%s\n\nTémoin keeps your choice in its data folder. Check that "
-                           "the folder exists and can be written (or start Témoin with "
-                           "--data-dir DIR to use another one), then start it again."),
-                         self->store_error != NULL ? self->store_error->message : "");
+      const char *message = self->store_error != NULL ? self->store_error->message : "";
+      g_autofree char *body = NULL;
+
+      /* The data folder's own messages already say what to do: not twice. */
+      if (strstr (message, "--data-dir") != NULL)
+        body = g_strdup_printf (_("%s\n\nThen start Témoin again."), message);
+      else
+        body = g_strdup_printf (_("%s\n\nTémoin keeps your choice in its data folder. "
+                                  "Check that the folder exists and can be written (or "
+                                  "start Témoin with --data-dir DIR to use another one), "
+                                  "then start it again."), message);
 
       dialog = adw_message_dialog_new (NULL, _("Could not open your choices"), body);
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "quit", _("_Quit"));

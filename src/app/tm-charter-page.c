@@ -140,13 +140,29 @@ new_cookie_row (const TmCharterCookie *cookie,
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), grid);
 
-  /* A screen reader reads the whole row, cell by cell, when it gets focus. */
-  description = g_strdup_printf ("%s: %s. %s: %s. %s: %s. %s: %s. %s: %s.",
-                                 tm_i18n_translate (language, columns[2]), cookie->cookie,
-                                 tm_i18n_translate (language, columns[0]), provider,
-                                 tm_i18n_translate (language, columns[1]), service,
-                                 tm_i18n_translate (language, columns[3]), purpose,
-                                 category_column, category);
+  /* A screen reader reads the whole row, cell by cell, when it gets focus; in the
+   * column's language, punctuation included (French puts a space before ':'). */
+  {
+    /* TRANSLATORS: one cell of a cookie, read by screen readers: a column heading,
+     * then its value, as in "Provider name: Opendatasoft." */
+    const char *cell_format = tm_i18n_translate (language, N_("%s: %s."));
+    const char *cells[][2] = {
+      { tm_i18n_translate (language, columns[2]), cookie->cookie },
+      { tm_i18n_translate (language, columns[0]), provider },
+      { tm_i18n_translate (language, columns[1]), service },
+      { tm_i18n_translate (language, columns[3]), purpose },
+      { category_column, category },
+    };
+    GString *text = g_string_new (NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (cells); i++)
+      {
+        if (i > 0)
+          g_string_append_c (text, ' ');
+        g_string_append_printf (text, cell_format, cells[i][0], cells[i][1]);
+      }
+    description = g_string_free (text, FALSE);
+  }
   gtk_accessible_update_property (GTK_ACCESSIBLE (row),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, cookie->cookie,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,

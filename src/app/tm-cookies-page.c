@@ -115,15 +115,9 @@ pending_commit (Pending *pending)
   switch (pending->kind)
     {
     case PENDING_COOKIE:
-      {
-        /* An expired copy deletes the cookie (tm_session_store_put()). */
-        g_autoptr(TmCookie) expired = tm_cookie_copy (pending->cookie);
-
-        expired->expires = 0;
-        tm_session_store_put (pending->store, expired);
-        if (!tm_session_store_flush (pending->store, &error))
-          n = -1;
-      }
+      /* With a tombstone: a running proxy tells browsers to drop their copy. */
+      if (!tm_session_store_delete (pending->store, pending->cookie, &error))
+        n = -1;
       break;
     case PENDING_SITE:
       n = tm_session_store_purge (pending->store, TM_PURGE_SITE, 0, pending->site, &error);
@@ -782,6 +776,7 @@ static void
 tm_cookies_page_init (TmCookiesPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  tm_button_fix_accessible_name (GTK_BUTTON (self->forget_button), FALSE);
   pages = g_list_prepend (pages, self);
   gtk_stack_set_visible_child_name (self->state_stack, "loading");
   gtk_spinner_set_spinning (self->loading_spinner, TRUE);

@@ -15,6 +15,8 @@ struct _TmMainView
   GtkWidget     *box;
   AdwViewStack  *stack;
   GtkBox        *language_box;
+  GtkWidget     *switcher_title;
+  GtkWidget     *switcher_bar;
   TmCharterPage *charter_page;
   TmChoicesPage *choices_page;
   TmPreviewPage *preview_page;
@@ -63,6 +65,24 @@ build_language_buttons (TmMainView *self)
     }
 }
 
+/* libadwaita 1.2 leaves its view switchers unnamed, and GTK then names them after
+ * their type ("AdwViewSwitcher"): a screen reader entering the page tabs says
+ * that. Name them as the shortcuts window names the pages. */
+static void
+name_view_switchers (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (ADW_IS_VIEW_SWITCHER (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, _("Pages"), -1);
+      else
+        name_view_switchers (child);
+    }
+}
+
 static void
 tm_main_view_dispose (GObject *object)
 {
@@ -90,6 +110,8 @@ tm_main_view_class_init (TmMainViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TmMainView, box);
   gtk_widget_class_bind_template_child (widget_class, TmMainView, stack);
   gtk_widget_class_bind_template_child (widget_class, TmMainView, language_box);
+  gtk_widget_class_bind_template_child (widget_class, TmMainView, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, TmMainView, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, TmMainView, charter_page);
   gtk_widget_class_bind_template_child (widget_class, TmMainView, choices_page);
   gtk_widget_class_bind_template_child (widget_class, TmMainView, preview_page);
@@ -103,6 +125,8 @@ tm_main_view_init (TmMainView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   build_language_buttons (self);
+  name_view_switchers (GTK_WIDGET (self->switcher_title));
+  name_view_switchers (GTK_WIDGET (self->switcher_bar));
 }
 
 /**

@@ -223,6 +223,7 @@ refresh_live_rows (TmPreviewPage *self)
       g_autoptr(GDateTime) time = NULL;
       g_autofree char *clock = NULL;
       g_autofree char *where = NULL;
+      g_autofree char *reason = NULL;
       const char *host = record->host != NULL ? record->host : "";
 
       if (!record_matches (self, record))
@@ -244,9 +245,11 @@ refresh_live_rows (TmPreviewPage *self)
         /* TRANSLATORS: a live decision: time, host that set the cookie, the site
          * visited. */
         where = g_strdup_printf (_("%s, set by %s on %s"), clock, host, record->site);
+      /* The reason in the reader's language (the stored one is stable English). */
+      reason = tm_decision_record_describe (record, TRUE);
       gtk_list_box_append (self->live_list,
                            decision_row_new (record->name, host, where, record->categories,
-                                             record->keep, record->reason, TRUE));
+                                             record->keep, reason, TRUE));
       shown++;
     }
 
@@ -586,6 +589,8 @@ tm_preview_page_init (TmPreviewPage *self)
   g_autofree char *title = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  tm_button_fix_accessible_name (GTK_BUTTON (self->fetch_button), FALSE);
+  tm_button_fix_accessible_name (GTK_BUTTON (self->pause_button), FALSE);
 
   gtk_string_list_append (categories, _("All Categories"));
   for (TmCategory c = 0; c < TM_N_CATEGORIES; c++)

@@ -5,7 +5,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "tm-bypass-group.h"
 #include "tm-ca.h"
+#include "tm-rule-menu.h"
 #include "tm-proxy-page.h"
 #include "tm-settings.h"
 
@@ -46,6 +48,11 @@ struct _TmProxyPage
   GtkButton      *ca_export;
   GtkButton      *ca_regenerate;
   GtkButton      *ca_delete;
+  TmBypassGroup  *bypass_group;
+  AdwExpanderRow *ca_instructions_row;
+  GtkButton      *stop_trust_button;
+  GtkButton      *stop_ca_button;
+  AdwActionRow   *stop_data_row;
   AdwActionRow   *ca_firefox_row;
   GtkButton      *ca_firefox_copy;
   AdwActionRow   *ca_firefox_remove_row;
@@ -319,6 +326,42 @@ ca_system_remove_text (void)
                    "&& sudo update-ca-certificates --fresh");
 }
 
+/* A command: never translated. */
+#define STOP_PROXY_COMMAND "systemctl --user disable --now temoin-proxy.service"
+
+static void
+stop_proxy_copy_clicked_cb (TmProxyPage *self)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), STOP_PROXY_COMMAND);
+  show_toast (self, _("Copied"));
+}
+
+/* Unfolds the per-browser steps, whose "remove it" rows say how. */
+static void
+stop_trust_clicked_cb (TmProxyPage *self)
+{
+  adw_expander_row_set_expanded (self->ca_instructions_row, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->ca_firefox_remove_copy));
+}
+
+static void
+update_stop_data_row (TmProxyPage *self)
+{
+  const char *dir = tm_application_get_data_dir (self->application);
+  g_autofree char *text = NULL;
+
+  if (dir != NULL)
+    /* TRANSLATORS: %s is a folder such as /home/ada/.local/share/temoin. "Erase…" and
+     * "Forget All Cookies…" are buttons of the Choices and Cookies pages. */
+    text = g_strdup_printf (_("Your choices and their history (Choices page → Erase…) and "
+                              "the cookies the proxy kept (Cookies page → Forget All "
+                              "Cookies…) are in %s. Deleting that folder removes "
+                              "everything, the certificate authority included."), dir);
+  else
+    text = g_strdup (_("This session keeps nothing on disk."));
+  set_subtitle (self->stop_data_row, text);
+}
+
 static void
 update_ca_instructions (TmProxyPage *self)
 {
@@ -367,6 +410,7 @@ update_https (TmProxyPage *self)
 
   if (fingerprint != NULL)
     {
+      gtk_label_set_wrap (self->ca_name_label, TRUE);
       gtk_label_set_label (self->ca_name_label, subject != NULL ? subject : "");
       gtk_label_set_label (self->ca_fingerprint_label, fingerprint);
       if (tm_ca_get_validity (self->ca, NULL, &not_after) && not_after != NULL)
@@ -381,6 +425,8 @@ update_https (TmProxyPage *self)
     }
   else
     {
+      /* Short: unwrapped, or the row's long subtitle squeezes it to a word a line. */
+      gtk_label_set_wrap (self->ca_name_label, FALSE);
       gtk_label_set_label (self->ca_name_label, _("None yet"));
       gtk_label_set_label (self->ca_fingerprint_label, "—");
       set_subtitle (self->ca_name_row,
@@ -389,6 +435,7 @@ update_https (TmProxyPage *self)
     }
   gtk_widget_set_sensitive (GTK_WIDGET (self->ca_export), fingerprint != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->ca_delete), fingerprint != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->stop_ca_button), fingerprint != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->ca_regenerate), self->ca != NULL);
 }
 
@@ -479,9 +526,13 @@ ca_dialog_response_cb (TmProxyPage      *self,
     }
   else if (g_str_equal (response, "delete"))
     {
-      if (tm_ca_delete (self->ca, &error))
-        show_toast (self, _("Certificate authority deleted: remove it from your browsers "
-                            "too"));
+      /* Off as well, as `temoinctl ca delete` does: left on, the proxy would make
+       * a new authority at once, which no browser trusts. */
+      if (tm_ca_delete (self->ca, &error)
+          && tm_consent_store_set_setting (self->store, TM_SETTING_HTTPS_INSPECTION, "false",
+                                           &error))
+        show_toast (self, _("Certificate authority deleted and HTTPS inspection turned off: "
+                            "remove the certificate from your browsers too"));
     }
   if (error != NULL)
     {
@@ -532,7 +583,7 @@ ca_delete_clicked_cb (TmProxyPage *self)
 {
   ask_about_ca (self, _("Delete the Certificate Authority?"),
                 _("Its key and certificate are deleted from this computer and HTTPS "
-                  "inspection stops working until a new one is made. Browsers keep trusting "
+                  "inspection is turned off. Browsers keep trusting "
                   "the deleted certificate until you remove it from them: doing so is part of "
                   "stopping using Témoin."),
                 "delete", _("_Delete"));
@@ -829,6 +880,7 @@ tm_proxy_page_class_init (TmProxyPageClass *klass)
   object_class->dispose = tm_proxy_page_dispose;
   object_class->finalize = tm_proxy_page_finalize;
 
+  g_type_ensure (TM_TYPE_BYPASS_GROUP);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/temoin/Temoin/ui/tm-proxy-page.ui");
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, scrolled_window);
@@ -857,6 +909,11 @@ tm_proxy_page_class_init (TmProxyPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, shell_copy);
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, https_switch_row);
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, https_switch);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, bypass_group);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_instructions_row);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, stop_trust_button);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, stop_ca_button);
+  gtk_widget_class_bind_template_child (widget_class, TmProxyPage, stop_data_row);
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_name_row);
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_name_label);
   gtk_widget_class_bind_template_child (widget_class, TmProxyPage, ca_fingerprint_row);
@@ -881,6 +938,8 @@ tm_proxy_page_class_init (TmProxyPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, ca_export_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_regenerate_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_delete_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, stop_proxy_copy_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, stop_trust_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -888,6 +947,13 @@ static void
 tm_proxy_page_init (TmProxyPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Each has a better accessible name than its label in the .ui file. */
+  tm_button_fix_accessible_name (self->ca_export, TRUE);
+  tm_button_fix_accessible_name (self->ca_regenerate, TRUE);
+  tm_button_fix_accessible_name (self->ca_delete, TRUE);
+  tm_button_fix_accessible_name (self->stop_trust_button, TRUE);
+  tm_button_fix_accessible_name (self->stop_ca_button, TRUE);
+  tm_name_preferences_lists (GTK_WIDGET (self));
 }
 
 /**
@@ -937,6 +1003,8 @@ tm_proxy_page_set_application (TmProxyPage   *self,
   g_signal_connect_object (self->https_switch, "notify::active",
                            G_CALLBACK (https_switch_active_cb), self, G_CONNECT_SWAPPED);
   update_ca_instructions (self);
+  tm_bypass_group_set_store (self->bypass_group, self->store);
+  update_stop_data_row (self);
 
   sync_port (self);
   refresh_holder (self);

@@ -40,6 +40,88 @@ tm_widget_show_toast (GtkWidget  *widget,
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
 }
 
+void
+tm_button_fix_accessible_name (GtkButton *button,
+                               gboolean   keep_label)
+{
+  g_return_if_fail (GTK_IS_BUTTON (button));
+
+  if (keep_label)
+    gtk_accessible_reset_relation (GTK_ACCESSIBLE (button),
+                                   GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+static GtkWidget *
+first_list_box (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = GTK_IS_LIST_BOX (child) ? child : first_list_box (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+name_all_lists (GtkWidget  *widget,
+                const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LIST_BOX (child) && title != NULL && title[0] != '\0')
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        title, -1);
+      name_all_lists (child, title);
+    }
+}
+
+void
+tm_name_preferences_lists (GtkWidget *root)
+{
+  g_return_if_fail (GTK_IS_WIDGET (root));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *title;
+      GtkWidget *list;
+
+      if (ADW_IS_EXPANDER_ROW (child))
+        {
+          /* Its header's list and the list of the rows it unfolds. */
+          title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child));
+          name_all_lists (child, title);
+          continue;
+        }
+      if (!ADW_IS_PREFERENCES_GROUP (child))
+        {
+          tm_name_preferences_lists (child);
+          continue;
+        }
+      /* The group's own list comes first; lists the group holds keep their names. */
+      title = adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (child));
+      list = first_list_box (child);
+      /* A group without a title, around one expander row: the row's title. */
+      if (list != NULL && (title == NULL || title[0] == '\0')
+          && ADW_IS_PREFERENCES_ROW (gtk_widget_get_first_child (list)))
+        title = adw_preferences_row_get_title (
+                  ADW_PREFERENCES_ROW (gtk_widget_get_first_child (list)));
+      if (list != NULL && title != NULL && title[0] != '\0')
+        gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        title, -1);
+      tm_name_preferences_lists (child);   /* expander rows */
+    }
+}
+
 GMenuModel *
 tm_rule_menu_new (const char *name,
                   const char *host)
@@ -91,9 +173,12 @@ tm_rule_menu_button_new (const char *name,
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), model);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_tooltip_text (button, _("Treat As…"));
-  /* TRANSLATORS: accessible name of a row's menu button; %s is a cookie name. */
+  /* TRANSLATORS: a row's menu button, for its tooltip and screen readers; %s is a
+   * cookie name. */
   label = g_strdup_printf (_("Rules for %s"), name);
+  /* The tooltip says what the screen reader says (and Orca reads it once): the
+   * menu holds more than "Treat As". */
+  gtk_widget_set_tooltip_text (button, label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   return button;

@@ -27,6 +27,16 @@ GtkWidget  *tm_rule_menu_button_new       (const char     *name,
 void        tm_rule_menu_install_actions  (GtkWidgetClass *widget_class);
 /* "Statistics, Third-party" (translated). (transfer full) */
 char       *tm_categories_to_text         (TmCategories    categories);
+/* GTK 4.8 reads a labelled button's name twice to a screen reader: its accessible
+ * label (the raw label with its underscore, or the one a .ui file gives) and then
+ * its label widget's text. Keeps one: the accessible label when @keep_label (a
+ * .ui file gave a better one), else the label's text. Call again after the
+ * button's label changes. */
+void        tm_button_fix_accessible_name (GtkButton      *button,
+                                           gboolean        keep_label);
+/* Names the row list of each AdwPreferencesGroup under @root after the group's
+ * title: a screen reader would otherwise say "GtkListBox". */
+void        tm_name_preferences_lists     (GtkWidget      *root);
 /* Adds an AdwToast titled @title to the toast overlay above @widget (if any). */
 void        tm_widget_show_toast          (GtkWidget      *widget,
                                            const char     *title);

@@ -60,7 +60,7 @@ save_choice (TmWindow        *self,
                            "disk is not full and that the data folder can be written, "
                            "then try again."), error->message);
 
-      show_error (self, _("Could not save your choices"), body);
+      show_error (self, _("Could Not Save Your Choices"), body);
       return;
     }
   tm_choice_draft_reset (self->draft, tm_consent_get_categories (consent));
@@ -116,7 +116,7 @@ export_response_cb (TmWindow             *self,
             g_strdup_printf (_("%s\n\nChoose another folder, or free some space, "
                                "and try again."), error->message);
 
-          show_error (self, _("Could not export the history"), body);
+          show_error (self, _("Could Not Export the History"), body);
         }
       else
         show_toast (self, _("History exported"));
@@ -160,7 +160,7 @@ erase_response_cb (TmWindow   *self,
         g_strdup_printf (_("%s\n\nNothing was erased. Check that the data folder can be "
                            "written, then try again."), error->message);
 
-      show_error (self, _("Could not erase the history"), body);
+      show_error (self, _("Could Not Erase the History"), body);
       return;
     }
   tm_choice_draft_reset (self->draft, TM_CATEGORIES_DEFAULT);

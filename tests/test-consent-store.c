@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "tm-consent-store.h"
+#include "tm-database.h"
 #include "tm-json.h"
 #include "tm-settings.h"
 #include "tm-test-utils.h"
@@ -590,6 +591,90 @@ test_locked (Fixture       *fx,
   g_assert_cmpuint (list->len, ==, 1);
 }
 
+/* Another process saving between the two reads of a history reload. */
+typedef struct {
+  TmConsentStore *other;
+  gboolean        armed;
+  guint           fired;
+  char           *saved_id;
+} Interleave;
+
+#define COUNT_SQL "SELECT count(*), coalesce(max(id), 0) FROM consents"
+
+/* SQLITE_TRACE_STMT: called as a statement starts running, before it reads. */
+static int
+save_before_count_cb (unsigned int  type,
+                      void         *user_data,
+                      void         *statement,
+                      void         *unused)
+{
+  Interleave *il = user_data;
+  const char *sql = sqlite3_sql (statement);
+  g_autoptr(TmConsent) saved = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!il->armed || sql == NULL || !g_str_has_prefix (sql, COUNT_SQL))
+    return 0;
+  il->armed = FALSE;
+  saved = tm_consent_store_save (il->other, STATS, TM_CONSENT_METHOD_CUSTOM, "en", "rev-1",
+                                 &error);
+  g_assert_no_error (error);
+  il->saved_id = g_strdup (tm_consent_get_id (saved));
+  il->fired++;
+  return 0;
+}
+
+/* A save by another process landing between the history's rows and their count
+ * (made to land there by a statement trace) is not lost: both are read in one
+ * snapshot, so the row is missing from the count too, and the next look at the
+ * database brings it in. Read apart, the count included it and the model never
+ * did. */
+static void
+test_reload_is_one_snapshot (Fixture       *fx,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TmConsent) mine = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  sqlite3 *handle = tm_database_get_handle (tm_consent_store_get_database (fx->store));
+  GListModel *history = tm_consent_store_get_history (fx->store);
+  Interleave il = { 0 };
+  gboolean found = FALSE;
+
+  il.other = tm_consent_store_new (fx->dir, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (sqlite3_trace_v2 (handle, SQLITE_TRACE_STMT, save_before_count_cb, &il),
+                   ==, SQLITE_OK);
+  il.armed = TRUE;
+  g_assert_true (tm_consent_store_erase_history (fx->store, &error));
+  g_assert_no_error (error);
+  sqlite3_trace_v2 (handle, 0, NULL, NULL);
+  /* The other save did land between the two reads. */
+  g_assert_cmpuint (il.fired, ==, 1);
+
+  /* The next save of this store sees two rows where it knew of none: it reads
+   * the whole history again, the other process's choice included. */
+  mine = tm_consent_store_save (fx->store, FIRST, TM_CONSENT_METHOD_CUSTOM, "en", "rev-1",
+                                &error);
+  g_assert_no_error (error);
+  list = tm_consent_store_list_history (fx->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (history), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(TmConsent) item = g_list_model_get_item (history, i);
+
+      assert_same_consent (item, g_ptr_array_index (list, i));
+      found |= g_strcmp0 (tm_consent_get_id (item), il.saved_id) == 0;
+    }
+  g_assert_true (found);
+
+  g_clear_object (&il.other);
+  g_free (il.saved_id);
+}
+
 /* Version 1 kept the time as text: its milliseconds and its UTC offset survive
  * the migration, and a time SQLite cannot read neither loses the row nor blocks
  * the upgrade (which would leave every saved choice out of reach). */
@@ -659,6 +744,8 @@ main (int   argc,
        test_other_store_notices);
   ADD ("/consent-store/watch/foreign-write-emits-the-right-signal", test_foreign_write_noticed);
   ADD ("/consent-store/save/locked-database-says-why", test_locked);
+  ADD ("/consent-store/watch/save-between-history-and-count-is-not-lost",
+       test_reload_is_one_snapshot);
 
 #undef ADD
 

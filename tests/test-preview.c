@@ -349,8 +349,9 @@ test_url_redirect_chain (void)
     { "a1", "site-a.test", F, TRUE, 0 },
     { "_ga", "site-a.test", S, TRUE, 0 },
     { "sessionid", "site-a.test", N, TRUE, 1 },
-    { "IDE", "site-b.test", T, TRUE, 2 },
-    { "b1", "site-b.test", T, TRUE, 2 },
+    /* Each hop is a top-level navigation: first-party to its own site. */
+    { "IDE", "site-b.test", F, TRUE, 2 },
+    { "b1", "site-b.test", F, TRUE, 2 },
     { "last", "site-a.test", F, TRUE, 3 },
     { "late", "site-a.test", F, TRUE, 3 },
   };

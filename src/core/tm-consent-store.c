@@ -309,7 +309,23 @@ static void
 reload_history (TmConsentStore *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) items = read_history (self, &error);
+  g_autoptr(GPtrArray) items = NULL;
+  gboolean own_transaction = sqlite3_get_autocommit (tm_database_get_handle (self->db));
+  gint64 count = 0, newest = 0;
+  gboolean have_state;
+
+  /* The rows and their count from one snapshot: read apart, a save by another
+   * process in between would be counted without being in the model, and never
+   * noticed afterwards. A deferred transaction takes no lock in WAL mode. */
+  if (own_transaction && !tm_database_exec (self->db, "BEGIN DEFERRED", &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  items = read_history (self, &error);
+  have_state = items != NULL && read_consent_state (self, &count, &newest);
+  if (own_transaction && !tm_database_exec (self->db, "COMMIT", NULL))
+    tm_database_rollback (self->db);
 
   if (items == NULL)
     {
@@ -318,7 +334,11 @@ reload_history (TmConsentStore *self)
     }
   g_list_store_splice (self->history, 0, g_list_model_get_n_items (G_LIST_MODEL (self->history)),
                        items->pdata, items->len);
-  read_consent_state (self, &self->n_consents, &self->newest_rowid);
+  if (have_state)
+    {
+      self->n_consents = count;
+      self->newest_rowid = newest;
+    }
 }
 
 /* Compares the settings now stored with the last snapshot; emits per changed key. */

@@ -60,7 +60,8 @@ tm_preview_item_init (TmPreviewItem *self)
 {
 }
 
-/* Decides @name set by @host while visiting @top_site, with THE policy. */
+/* Decides @name set by @host while visiting @top_site (%NULL when @host is the
+ * top level), with THE policy. */
 static TmPreviewItem *
 preview_item_new (TmClassifier *classifier,
                   TmCategories  accepted,
@@ -471,7 +472,6 @@ session_for (TmPreview  *self,
 
 typedef struct {
   char          *typed_url;
-  char          *top_host;
   GUri          *uri;          /* the hop being fetched */
   guint          hop;
   guint          status;
@@ -498,7 +498,6 @@ fetch_data_free (FetchData *data)
       g_source_unref (data->deadline);
     }
   g_free (data->typed_url);
-  g_free (data->top_host);
   g_clear_pointer (&data->uri, g_uri_unref);
   g_clear_pointer (&data->jar, g_ptr_array_unref);
   g_clear_object (&data->items);
@@ -658,9 +657,25 @@ handle_set_cookies (TmPreview *self,
   const char *path = g_uri_get_path (data->uri);
   gboolean secure = g_ascii_strcasecmp (g_uri_get_scheme (data->uri), "https") == 0;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  SoupMessageHeaders *sent = soup_message_get_request_headers (data->msg);
+  g_autofree char *top_site = NULL;
 
   if (path == NULL || path[0] == '\0')
     path = "/";
+
+  /* The top-level site of this hop, derived as the proxy derives it from the
+   * same request headers: each hop of a navigation is sent as a document, so
+   * it is its own top level, and a cookie a redirect hop sets is first-party to
+   * that hop's site, as in a browser. NULL when the hop is its own top level,
+   * as in the proxy's context. */
+  top_site =
+    tm_context_top_site_from_request (host,
+                                      soup_message_headers_get_one (sent, "Sec-Fetch-Site"),
+                                      soup_message_headers_get_one (sent, "Sec-Fetch-Dest"),
+                                      soup_message_headers_get_one (sent, "Origin"),
+                                      soup_message_headers_get_one (sent, "Referer"));
+  if (top_site != NULL && g_strcmp0 (top_site, host) == 0)
+    g_clear_pointer (&top_site, g_free);
 
   /* One header at a time: joined with commas, Expires dates would be split. */
   soup_message_headers_iter_init (&iter, headers);
@@ -676,7 +691,7 @@ handle_set_cookies (TmPreview *self,
       cookie = tm_cookie_parse (value, host, path, secure, now, NULL);
       cookie_name = cookie != NULL ? g_strdup (cookie->name) : tm_cookie_parse_name (value);
       item = preview_item_new (self->classifier, data->accepted, cookie_name, host,
-                               data->top_host, url, data->hop, cookie != NULL);
+                               top_site, url, data->hop, cookie != NULL);
       g_list_store_append (data->items, item);
 
       /* What a browser behind Témoin would hold and send on: the kept cookies. */
@@ -856,9 +871,10 @@ parse_url (const char  *url,
  * @user_data: for @callback
  *
  * Fetches @url as a browser would for a top-level visit and decides every
- * Set-Cookie of the whole redirect chain; a hop on another site than @url's is
- * third-party. The cookies kept along the chain are sent on to later hops; no
- * other cookie is ever sent.
+ * Set-Cookie of the whole redirect chain. Each hop is a top-level navigation
+ * (as in a browser, and as the proxy sees it): a cookie set by a hop is decided
+ * against that hop's own site, never against @url's. The cookies kept along the
+ * chain are sent on to later hops; no other cookie is ever sent.
  */
 void
 tm_preview_fetch_async (TmPreview          *self,
@@ -892,7 +908,6 @@ tm_preview_fetch_async (TmPreview          *self,
 
   data = g_new0 (FetchData, 1);
   data->typed_url = g_strdup (url);
-  data->top_host = g_ascii_strdown (g_uri_get_host (uri), -1);
   data->uri = g_steal_pointer (&uri);
   data->accepted = accepted;
   data->jar = g_ptr_array_new_with_free_func ((GDestroyNotify) tm_cookie_free);

@@ -67,8 +67,10 @@ GQuark            tm_preview_error_quark         (void);
 /* Fetches a URL as a browser would for a top-level visit: GET, up to 20
  * redirects followed one by one (every hop's Set-Cookie seen), sending along the
  * chain the cookies set (and kept) earlier in that same chain and nothing else,
- * 30 s for the whole chain. Emits ::progress (guint hop, const char *url) before
- * each request. */
+ * 30 s for the whole chain. Each hop is a top-level navigation, as in a browser
+ * and as the proxy sees it: its cookies are decided against its own site (a
+ * redirect hop on another site is first-party to that site). Emits ::progress
+ * (guint hop, const char *url) before each request. */
 #define TM_TYPE_PREVIEW (tm_preview_get_type ())
 G_DECLARE_FINAL_TYPE (TmPreview, tm_preview, TM, PREVIEW, GObject)
 

@@ -26,7 +26,10 @@ CONTROLS = {
     "page tab", "link", "entry", "text", "password text", "spin button",
     "combo box", "list item", "slider", "switch",
 }
+# Containers a screen reader announces by name as it enters them.
+CONTAINERS = {"list", "table", "tree", "tree table", "page tab list"}
 GENERIC = ("Gtk", "Adw")
+
 
 
 def find_app(name, timeout=40):
@@ -41,6 +44,23 @@ def find_app(name, timeout=40):
     return None
 
 
+def label_texts(acc, depth=3):
+    """The names of the labels inside @acc (a button's visible text)."""
+    texts = []
+    try:
+        for i in range(acc.childCount):
+            child = acc.getChildAtIndex(i)
+            if child is None:
+                continue
+            if child.getRoleName() == "label" and child.name:
+                texts.append(child.name)
+            elif depth > 1:
+                texts.extend(label_texts(child, depth - 1))
+    except Exception:
+        pass
+    return texts
+
+
 def walk(acc, out, path=()):
     try:
         role = acc.getRoleName()
@@ -50,23 +70,44 @@ def walk(acc, out, path=()):
         return
     # GTK 4.8 does not keep STATE_SHOWING reliably: every node counts (controls of
     # hidden pages must be named too).
-    out.append((role, name, states.contains(pyatspi.STATE_FOCUSABLE), path))
+    labels = label_texts(acc) if role in CONTROLS else []
+    out.append((role, name, states.contains(pyatspi.STATE_FOCUSABLE), path, labels))
     for i in range(acc.childCount):
         child = acc.getChildAtIndex(i)
         if child is not None:
             walk(child, out, path + ((role, name),))
 
 
+def doubled(name, labels):
+    """Whether GTK 4.8 ran a name on with its label: "_Preview Preview" (a raw
+    mnemonic, then the label), or an explicit name followed by the label."""
+    words = name.split()
+    half = len(words) // 2
+    if half and len(words) % 2 == 0:
+        first, second = " ".join(words[:half]), " ".join(words[half:])
+        if first.replace("_", "", 1) == second:
+            return True
+    return any(name != text and name.endswith(" " + text) for text in labels)
+
+
 def problems_of(nodes):
+    """What a screen reader user would stumble on, one line each."""
     problems = []
-    for role, name, focusable, path in nodes:
+    for role, name, focusable, path, labels in nodes:
+        where = " > ".join(n or r for r, n in path[-2:])
+        if role in CONTAINERS:
+            if name.startswith(GENERIC):
+                problems.append(f"{role} named after its widget type: {name!r} "
+                                f"(in {where})")
+            continue
         if role not in CONTROLS:
             continue
-        where = " > ".join(n or r for r, n in path[-2:])
         if not name.strip():
             problems.append(f"unnamed {role} (in {where})")
         elif name.startswith(GENERIC):
             problems.append(f"{role} named after its widget type: {name!r} (in {where})")
+        elif doubled(name, labels):
+            problems.append(f"{role} name doubled by GTK 4.8: {name!r} (in {where})")
         else:
             words = name.split()
             half = len(words) // 2
@@ -81,7 +122,14 @@ def main():
     env = dict(os.environ, TEMOIN_DATA_DIR=data_dir, GTK_A11Y="atspi")
     env.pop("NO_AT_BRIDGE", None)
     app_proc = subprocess.Popen([temoin], env=env)
-    results = []
+    # The checks themselves catch what they are for (names seen in GTK 4.8).
+    samples = [("_Preview Preview", [], True), ("Export the certificate Export…", ["Export…"],
+               True), ("Rules for _ga", ["Rules for _ga"], False), ("Preview", ["Preview"],
+               False), ("_ga _ga", [], False)]
+    results = [("the doubled-name check tells GTK 4.8's doubling from good names",
+                all(doubled(n, l) == want for n, l, want in samples),
+                [f"{n!r}: {doubled(n, l)}" for n, l, want in samples
+                 if doubled(n, l) != want])]
     try:
         app = find_app(os.path.basename(temoin))
         results.append(("the app appears on the accessibility bus", app is not None, []))

@@ -35,33 +35,6 @@ fixture_tear_down (Fixture       *f,
   g_free (f->data_dir);
 }
 
-/* Runs `temoinctl --data-dir DIR ARGS…` (NULL-terminated); returns the exit
- * status. */
-static int
-run (Fixture     *f,
-     char       **out,
-     char       **err,
-     const char  *first,
-     ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autofree char *ignored_out = NULL;
-  g_autofree char *ignored_err = NULL;
-  va_list ap;
-
-  g_ptr_array_add (args, (char *) "--data-dir");
-  g_ptr_array_add (args, f->data_dir);
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  return tm_test_run_temoinctl ((const char * const *) args->pdata,
-                                out != NULL ? out : &ignored_out,
-                                err != NULL ? err : &ignored_err);
-}
-
 static char *
 data_file (Fixture    *f,
            const char *name)
@@ -113,7 +86,7 @@ test_show_without_ca (Fixture       *f,
   g_autofree char *err = NULL;
   g_autofree char *cert_path = data_file (f, TM_CA_CERT_FILENAME);
 
-  g_assert_cmpint (run (f, &out, &err, "ca", "show", NULL), ==, 1);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &out, &err, "ca", "show", NULL), ==, 1);
   g_assert_cmpstr (out, ==, "");
   g_assert_nonnull (strstr (err, "no certificate authority"));
   g_assert_nonnull (strstr (err, "temoinctl ca export"));
@@ -136,7 +109,7 @@ test_export (Fixture       *f,
   g_autofree char *key_body = NULL;
   const char *end;
 
-  g_assert_cmpint (run (f, &out, &err, "ca", "export", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &out, &err, "ca", "export", NULL), ==, 0);
   g_assert_true (g_str_has_prefix (out, "-----BEGIN CERTIFICATE-----\n"));
   end = strstr (out, "-----END CERTIFICATE-----\n");
   g_assert_nonnull (end);
@@ -160,7 +133,8 @@ test_export (Fixture       *f,
   g_assert_cmpstr (out, ==, on_disk);
 
   /* Exporting again prints the same certificate and creates nothing. */
-  g_assert_cmpint (run (f, &again, &again_err, "ca", "export", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &again, &again_err, "ca", "export", NULL),
+                   ==, 0);
   g_assert_cmpstr (again, ==, out);
   g_assert_cmpstr (again_err, ==, "");
 }
@@ -176,10 +150,10 @@ test_show (Fixture       *f,
   g_autofree char *name_line = NULL;
   g_autofree char *escaped = NULL;
 
-  g_assert_cmpint (run (f, &pem, NULL, "ca", "export", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &pem, NULL, "ca", "export", NULL), ==, 0);
   fingerprint = fingerprint_of_pem (pem);
 
-  g_assert_cmpint (run (f, &out, NULL, "ca", "show", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &out, NULL, "ca", "show", NULL), ==, 0);
   name_line = g_strdup_printf ("Name: Témoin local CA — %s\n", g_get_host_name ());
   g_assert_true (g_str_has_prefix (out, name_line));
   escaped = g_strdup_printf ("^SHA-256 fingerprint: %s$", fingerprint);
@@ -189,7 +163,8 @@ test_show (Fixture       *f,
   assert_matches ("^Valid until: 20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9:]{8}Z$", out);
   assert_matches ("^Certificate: /.*/ca-cert\\.pem$", out);
 
-  g_assert_cmpint (run (f, &json, NULL, "ca", "show", "--json", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &json, NULL, "ca", "show", "--json", NULL),
+                   ==, 0);
   assert_matches ("^  \"name\": \"Témoin local CA — ", json);
   g_free (escaped);
   escaped = g_strdup_printf ("^  \"sha256\": \"%s\",$", fingerprint);
@@ -210,9 +185,9 @@ test_regenerate (Fixture       *f,
   g_autofree char *new_fingerprint = NULL;
   g_autofree char *key_path = data_file (f, TM_CA_KEY_FILENAME);
 
-  g_assert_cmpint (run (f, &old_pem, NULL, "ca", "export", NULL), ==, 0);
-  g_assert_cmpint (run (f, &out, &err, "ca", "regenerate", NULL), ==, 0);
-  g_assert_cmpint (run (f, &new_pem, NULL, "ca", "export", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &old_pem, NULL, "ca", "export", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &out, &err, "ca", "regenerate", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &new_pem, NULL, "ca", "export", NULL), ==, 0);
 
   old_fingerprint = fingerprint_of_pem (old_pem);
   new_fingerprint = fingerprint_of_pem (new_pem);
@@ -233,23 +208,25 @@ test_delete (Fixture       *f,
   g_autofree char *key_path = data_file (f, TM_CA_KEY_FILENAME);
   g_autofree char *cert_path = data_file (f, TM_CA_CERT_FILENAME);
 
-  g_assert_cmpint (run (f, NULL, NULL, "ca", "export", NULL), ==, 0);
-  g_assert_cmpint (run (f, NULL, NULL, "settings", "set", "https-inspection", "on", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "ca", "export", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "settings", "set",
+                                      "https-inspection", "on", NULL),
                    ==, 0);
 
-  g_assert_cmpint (run (f, NULL, &err, "ca", "delete", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, &err, "ca", "delete", NULL), ==, 0);
   g_assert_false (g_file_test (key_path, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (cert_path, G_FILE_TEST_EXISTS));
   /* The user is reminded of the copies browsers keep. */
   g_assert_nonnull (strstr (err, "Remove"));
   /* Inspection cannot go on without a CA: it is turned off, and said so. */
   g_assert_nonnull (strstr (err, "HTTPS inspection is now off"));
-  g_assert_cmpint (run (f, &inspection, NULL, "settings", "get", "https-inspection", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &inspection, NULL, "settings", "get",
+                                      "https-inspection", NULL),
                    ==, 0);
   g_assert_cmpstr (inspection, ==, "false\n");
 
-  g_assert_cmpint (run (f, NULL, NULL, "ca", "show", NULL), ==, 1);
-  g_assert_cmpint (run (f, NULL, &again_err, "ca", "delete", NULL), ==, 1);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "ca", "show", NULL), ==, 1);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, &again_err, "ca", "delete", NULL), ==, 1);
   g_assert_nonnull (strstr (again_err, "no certificate authority"));
 }
 
@@ -263,13 +240,14 @@ test_ca_usage (Fixture       *f,
   g_autofree char *err = NULL;
   g_autofree char *cert_path = data_file (f, TM_CA_CERT_FILENAME);
 
-  g_assert_cmpint (run (f, NULL, &err, "ca", NULL), ==, 2);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, &err, "ca", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "temoinctl ca --help"));
-  g_assert_cmpint (run (f, NULL, NULL, "ca", "frobnicate", NULL), ==, 2);
-  g_assert_cmpint (run (f, NULL, NULL, "ca", "show", "extra", NULL), ==, 2);
-  g_assert_cmpint (run (f, NULL, NULL, "ca", "export", "--bogus", NULL), ==, 2);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "ca", "frobnicate", NULL), ==, 2);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "ca", "show", "extra", NULL), ==, 2);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "ca", "export", "--bogus", NULL),
+                   ==, 2);
 
-  g_assert_cmpint (run (f, &help, NULL, "ca", "--help", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &help, NULL, "ca", "--help", NULL), ==, 0);
   assert_matches ("^Usage: temoinctl ca COMMAND", help);
   for (const char *const *c = (const char *const[]) { "show", "export", "regenerate",
                                                       "delete", NULL }; *c; c++)
@@ -278,12 +256,13 @@ test_ca_usage (Fixture       *f,
 
       assert_matches (row, help);
     }
-  g_assert_cmpint (run (f, &export_help, NULL, "ca", "export", "--help", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &export_help, NULL, "ca", "export", "--help",
+                                      NULL), ==, 0);
   assert_matches ("^Usage: temoinctl ca export", export_help);
   /* --help does nothing else. */
   g_assert_false (g_file_test (cert_path, G_FILE_TEST_EXISTS));
 
-  g_assert_cmpint (run (f, &main_help, NULL, "--help", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &main_help, NULL, "--help", NULL), ==, 0);
   assert_matches ("^  ca +", main_help);
   assert_matches ("^  bypass +", main_help);
 }
@@ -298,12 +277,13 @@ test_bypass_defaults (Fixture       *f,
   g_autofree char *expected = NULL;
   g_autoptr(GString) expected_json = g_string_new ("[\n");
 
-  g_assert_cmpint (run (f, &out, NULL, "bypass", "list", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &out, NULL, "bypass", "list", NULL), ==, 0);
   expected = g_strconcat (TM_SETTING_HTTPS_BYPASS_DEFAULT, "\n", NULL);
   g_strdelimit (expected, ",", '\n');
   g_assert_cmpstr (out, ==, expected);
 
-  g_assert_cmpint (run (f, &json, NULL, "bypass", "list", "--json", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &json, NULL, "bypass", "list", "--json", NULL),
+                   ==, 0);
   for (guint i = 0; defaults[i] != NULL; i++)
     g_string_append_printf (expected_json, "  \"%s\"%s\n", defaults[i],
                             defaults[i + 1] != NULL ? "," : "");
@@ -322,32 +302,41 @@ test_bypass_add_remove (Fixture       *f,
   g_autofree char *covered_err = NULL;
   g_autofree char *setting = NULL;
 
-  g_assert_cmpint (run (f, NULL, NULL, "bypass", "add", "Bank.Example.", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "bypass", "add", "Bank.Example.",
+                                      NULL), ==, 0);
   /* Adding twice is fine, in any spelling. */
-  g_assert_cmpint (run (f, NULL, NULL, "bypass", "add", "bank.example", NULL), ==, 0);
-  g_assert_cmpint (run (f, NULL, NULL, "bypass", "add", "[::1]", "*.Pinned.example", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "bypass", "add", "bank.example",
+                                      NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "bypass", "add", "[::1]",
+                                      "*.Pinned.example", NULL),
                    ==, 0);
-  g_assert_cmpint (run (f, &out, NULL, "bypass", "list", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &out, NULL, "bypass", "list", NULL), ==, 0);
   assert_matches ("^bank\\.example$", out);
   assert_matches ("^::1$", out);
   assert_matches ("^\\*\\.pinned\\.example$", out);
   g_assert_null (strstr (strstr (out, "bank.example\n") + 1, "bank.example\n"));
 
   /* The list is the https-bypass setting the proxy reads. */
-  g_assert_cmpint (run (f, &setting, NULL, "settings", "get", "https-bypass", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &setting, NULL, "settings", "get",
+                                      "https-bypass", NULL), ==, 0);
   g_assert_nonnull (strstr (setting, ",bank.example"));
 
   /* Removing an absent entry fails and changes nothing. */
-  g_assert_cmpint (run (f, NULL, &err, "bypass", "remove", "absent.example", NULL), ==, 1);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, &err, "bypass", "remove",
+                                      "absent.example", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "absent.example"));
-  g_assert_cmpint (run (f, NULL, &covered_err, "bypass", "remove", "www.pinned.example",
-                        NULL), ==, 1);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, &covered_err, "bypass", "remove",
+                                      "www.pinned.example",
+                                      NULL), ==, 1);
   g_assert_nonnull (strstr (covered_err, "covers it"));
-  g_assert_cmpint (run (f, &unchanged, NULL, "bypass", "list", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &unchanged, NULL, "bypass", "list", NULL),
+                   ==, 0);
   g_assert_cmpstr (unchanged, ==, out);
 
-  g_assert_cmpint (run (f, NULL, NULL, "bypass", "remove", "BANK.example", NULL), ==, 0);
-  g_assert_cmpint (run (f, &after_remove, NULL, "bypass", "list", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "bypass", "remove", "BANK.example",
+                                      NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &after_remove, NULL, "bypass", "list", NULL),
+                   ==, 0);
   g_assert_null (strstr (after_remove, "bank.example"));
   assert_matches ("^::1$", after_remove);
 }
@@ -363,28 +352,32 @@ test_bypass_usage (Fixture       *f,
   g_autofree char *after = NULL;
   g_autofree char *help = NULL;
 
-  g_assert_cmpint (run (f, &before, NULL, "bypass", "list", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &before, NULL, "bypass", "list", NULL), ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (invalid); i++)
     {
       g_autofree char *err = NULL;
       g_autofree char *remove_err = NULL;
 
-      g_assert_cmpint (run (f, NULL, &err, "bypass", "add", invalid[i], NULL), ==, 2);
+      g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, &err, "bypass", "add", invalid[i],
+                                          NULL), ==, 2);
       g_assert_nonnull (strstr (err, invalid[i]));
       g_assert_nonnull (strstr (err, "temoinctl bypass add --help"));
-      g_assert_cmpint (run (f, NULL, &remove_err, "bypass", "remove", invalid[i], NULL), ==, 2);
+      g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, &remove_err, "bypass", "remove",
+                                          invalid[i], NULL), ==, 2);
     }
   /* A valid host with an invalid one: nothing is added. */
-  g_assert_cmpint (run (f, NULL, NULL, "bypass", "add", "ok.example", "bad..example", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "bypass", "add", "ok.example",
+                                      "bad..example", NULL),
                    ==, 2);
-  g_assert_cmpint (run (f, NULL, NULL, "bypass", "add", NULL), ==, 2);
-  g_assert_cmpint (run (f, NULL, NULL, "bypass", "remove", NULL), ==, 2);
-  g_assert_cmpint (run (f, NULL, NULL, "bypass", "list", "extra", NULL), ==, 2);
-  g_assert_cmpint (run (f, NULL, NULL, "bypass", NULL), ==, 2);
-  g_assert_cmpint (run (f, &after, NULL, "bypass", "list", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "bypass", "add", NULL), ==, 2);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "bypass", "remove", NULL), ==, 2);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "bypass", "list", "extra", NULL),
+                   ==, 2);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "bypass", NULL), ==, 2);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &after, NULL, "bypass", "list", NULL), ==, 0);
   g_assert_cmpstr (after, ==, before);
 
-  g_assert_cmpint (run (f, &help, NULL, "bypass", "--help", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &help, NULL, "bypass", "--help", NULL), ==, 0);
   assert_matches ("^Usage: temoinctl bypass COMMAND", help);
   assert_matches ("^  list +", help);
   assert_matches ("^  add +", help);
@@ -399,13 +392,17 @@ test_settings_https_inspection (Fixture       *f,
   g_autofree char *after = NULL;
   g_autofree char *err = NULL;
 
-  g_assert_cmpint (run (f, &before, NULL, "settings", "get", "https-inspection", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &before, NULL, "settings", "get",
+                                      "https-inspection", NULL), ==, 0);
   g_assert_cmpstr (before, ==, "false\n");
-  g_assert_cmpint (run (f, NULL, NULL, "settings", "set", "https-inspection", "on", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, NULL, "settings", "set",
+                                      "https-inspection", "on", NULL),
                    ==, 0);
-  g_assert_cmpint (run (f, &after, NULL, "settings", "get", "https-inspection", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &after, NULL, "settings", "get",
+                                      "https-inspection", NULL), ==, 0);
   g_assert_cmpstr (after, ==, "true\n");
-  g_assert_cmpint (run (f, NULL, &err, "settings", "set", "https-inspection", "maybe", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, NULL, &err, "settings", "set",
+                                      "https-inspection", "maybe", NULL),
                    ==, 2);
   g_assert_nonnull (strstr (err, "https-inspection"));
 }

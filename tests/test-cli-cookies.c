@@ -154,33 +154,6 @@ names_of (const char *compact)
   return g_string_free (out, FALSE);
 }
 
-/* Runs `temoinctl --data-dir DIR ARGS…`. */
-static int
-run (Fixture     *f,
-     char       **out,
-     char       **err,
-     const char  *first,
-     ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *arg;
-  va_list ap;
-  int status;
-
-  g_ptr_array_add (args, (char *) "--data-dir");
-  g_ptr_array_add (args, f->dir);
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  status = tm_test_run_temoinctl ((const char * const *) args->pdata, out, err);
-  g_test_message ("temoinctl … %s: exit %d\nstdout: %s\nstderr: %s", first, status,
-                  out && *out ? *out : "", err && *err ? *err : "");
-  return status;
-}
-
 static void
 test_list_json_shape (Fixture       *f,
                       gconstpointer  data)
@@ -188,12 +161,13 @@ test_list_json_shape (Fixture       *f,
   g_autofree char *out = NULL, *err = NULL, *compact = NULL, *names = NULL;
 
   seed_sample (f);
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--site", "example.org", "--json",
-                        NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--site",
+                                      "example.org", "--json",
+                                      NULL), ==, 0);
   compact = compact_json (out);
   /* By creation within the site; every field; no leading dot; ISO 8601 UTC. */
-  g_assert_cmpstr (compact, ==,
-    "[{\"name\":\"old\",\"value\":\"o\",\"domain\":\"example.org\",\"host_only\":false,"
+  g_assert_cmpstr (compact,
+    ==, "[{\"name\":\"old\",\"value\":\"o\",\"domain\":\"example.org\",\"host_only\":false,"
     "\"path\":\"/docs\",\"expires\":\"2100-01-01T00:00:00Z\",\"secure\":false,"
     "\"http_only\":false,\"same_site\":\"strict\",\"categories\":[\"necessary\"],"
     "\"created\":\"2025-12-31T23:59:59Z\"},"
@@ -213,7 +187,8 @@ test_list_json_shape (Fixture       *f,
   g_clear_pointer (&err, g_free);
 
   /* Everything: ordered by site, then creation. */
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json", NULL),
+                   ==, 0);
   g_clear_pointer (&compact, g_free);
   compact = compact_json (out);
   names = names_of (compact);
@@ -226,14 +201,15 @@ test_list_empty (Fixture       *f,
 {
   g_autofree char *out = NULL, *err = NULL, *compact = NULL;
 
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json", NULL),
+                   ==, 0);
   compact = compact_json (out);
   g_assert_cmpstr (compact, ==, "[]");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
   /* The human form says so on stderr, and prints nothing a script would parse. */
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "");
   g_assert_cmpstr (err, !=, "");
 }
@@ -245,8 +221,8 @@ test_list_url_order (Fixture       *f,
   g_autofree char *out = NULL, *err = NULL, *compact = NULL, *names = NULL;
 
   seed_sample (f);
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json",
-                        "--url", "https://www.example.org/docs/page", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json",
+                                      "--url", "https://www.example.org/docs/page", NULL), ==, 0);
   compact = compact_json (out);
   names = names_of (compact);
   /* Longer paths first, then older first; example.com's and 127.0.0.1's not sent. */
@@ -257,8 +233,9 @@ test_list_url_order (Fixture       *f,
   g_clear_pointer (&names, g_free);
 
   /* --site narrows --url further. */
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json", "--site", "example.com",
-                        "--url", "https://www.example.org/docs/page", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json", "--site",
+                                      "example.com",
+                                      "--url", "https://www.example.org/docs/page", NULL), ==, 0);
   compact = compact_json (out);
   g_assert_cmpstr (compact, ==, "[]");
   g_clear_pointer (&out, g_free);
@@ -266,8 +243,8 @@ test_list_url_order (Fixture       *f,
   g_clear_pointer (&compact, g_free);
 
   /* The host-only _ga is not sent to the apex; no /docs cookie to "/". */
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json",
-                        "--url", "https://example.org/", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json",
+                                      "--url", "https://example.org/", NULL), ==, 0);
   compact = compact_json (out);
   names = names_of (compact);
   g_assert_cmpstr (names, ==, "sessionid");
@@ -277,15 +254,15 @@ test_list_url_order (Fixture       *f,
   g_clear_pointer (&names, g_free);
 
   /* Secure cookies only over https. */
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json",
-                        "--url", "http://127.0.0.1:8080/", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json",
+                                      "--url", "http://127.0.0.1:8080/", NULL), ==, 0);
   compact = compact_json (out);
   g_assert_cmpstr (compact, ==, "[]");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_clear_pointer (&compact, g_free);
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json",
-                        "--url", "https://127.0.0.1:8443/x", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json",
+                                      "--url", "https://127.0.0.1:8443/x", NULL), ==, 0);
   compact = compact_json (out);
   names = names_of (compact);
   g_assert_cmpstr (names, ==, "_pk_id");
@@ -299,8 +276,8 @@ test_list_site (Fixture       *f,
 
   seed_sample (f);
   /* A subdomain names the same site: its registrable domain. */
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json",
-                        "--site", "shop.example.com", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json",
+                                      "--site", "shop.example.com", NULL), ==, 0);
   compact = compact_json (out);
   names = names_of (compact);
   g_assert_cmpstr (names, ==, "lang");
@@ -309,8 +286,8 @@ test_list_site (Fixture       *f,
   g_clear_pointer (&compact, g_free);
   g_clear_pointer (&names, g_free);
 
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json",
-                        "--site", "127.0.0.1", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json",
+                                      "--site", "127.0.0.1", NULL), ==, 0);
   compact = compact_json (out);
   names = names_of (compact);
   g_assert_cmpstr (names, ==, "_pk_id");
@@ -318,7 +295,7 @@ test_list_site (Fixture       *f,
   g_clear_pointer (&err, g_free);
 
   /* The table: names and sites, never values. */
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "sessionid"));
   g_assert_nonnull (strstr (out, "example.com"));
   g_assert_null (strstr (out, "GA1.2.3"));
@@ -333,15 +310,17 @@ test_list_filter_matches_nothing (Fixture       *f,
   g_autofree char *out = NULL, *err = NULL;
 
   seed_sample (f);
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--site", "nomatch.net", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--site",
+                                      "nomatch.net", NULL),
                    ==, 0);
   g_assert_cmpstr (out, ==, "");
   g_assert_cmpstr (err, ==, "No stored cookie belongs to the site nomatch.net.\n");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--url", "http://nomatch.net/",
-                        NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--url",
+                                      "http://nomatch.net/",
+                                      NULL), ==, 0);
   g_assert_cmpstr (out, ==, "");
   g_assert_cmpstr (err, ==, "No stored cookie would be sent to http://nomatch.net/.\n");
 }
@@ -357,7 +336,8 @@ test_damaged_store_told_once (Fixture       *f,
   g_auto(GStrv) lines = NULL;
 
   g_assert_true (g_file_set_contents (db, "this is not an SQLite database", -1, NULL));
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json", NULL),
+                   ==, 0);
   g_assert_cmpstr (out, ==, "[]\n");
   lines = g_strsplit (err, "\n", -1);
   /* One line, then the empty string after the final newline. */
@@ -373,7 +353,8 @@ list_names (Fixture *f)
 {
   g_autofree char *out = NULL, *err = NULL, *compact = NULL;
 
-  g_assert_cmpint (run (f, &out, &err, "cookies", "list", "--json", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json", NULL),
+                   ==, 0);
   compact = compact_json (out);
   return names_of (compact);
 }
@@ -386,7 +367,8 @@ test_purge_variants (Fixture       *f,
 
   seed_sample (f);
 
-  g_assert_cmpint (run (f, &out, &err, "cookies", "purge", "--category", "statistics", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "purge", "--category",
+                                      "statistics", NULL),
                    ==, 0);
   g_assert_cmpstr (out, ==, "2\n");
   g_assert_cmpstr (err, !=, "");
@@ -396,7 +378,8 @@ test_purge_variants (Fixture       *f,
   g_clear_pointer (&err, g_free);
   g_clear_pointer (&names, g_free);
 
-  g_assert_cmpint (run (f, &out, &err, "cookies", "purge", "--site", "www.example.com", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "purge", "--site",
+                                      "www.example.com", NULL),
                    ==, 0);
   g_assert_cmpstr (out, ==, "1\n");
   names = list_names (f);
@@ -405,7 +388,8 @@ test_purge_variants (Fixture       *f,
   g_clear_pointer (&err, g_free);
   g_clear_pointer (&names, g_free);
 
-  g_assert_cmpint (run (f, &out, &err, "cookies", "purge", "--all", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "purge", "--all", NULL),
+                   ==, 0);
   g_assert_cmpstr (out, ==, "3\n");
   names = list_names (f);
   g_assert_cmpstr (names, ==, "");
@@ -413,7 +397,8 @@ test_purge_variants (Fixture       *f,
   g_clear_pointer (&err, g_free);
 
   /* Nothing left to delete is not an error. */
-  g_assert_cmpint (run (f, &out, &err, "cookies", "purge", "--all", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "purge", "--all", NULL),
+                   ==, 0);
   g_assert_cmpstr (out, ==, "0\n");
 }
 
@@ -452,7 +437,8 @@ test_purge_reaches_running_store (Fixture       *f,
   g_clear_pointer (&dead, g_ptr_array_unref);
   g_signal_connect (store, "changed", G_CALLBACK (count_cb), &changed);
 
-  g_assert_cmpint (run (f, &out, &err, "cookies", "purge", "--site", "example.org", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "purge", "--site",
+                                      "example.org", NULL),
                    ==, 0);
   g_assert_cmpstr (out, ==, "4\n");
 
@@ -523,7 +509,8 @@ test_help (Fixture       *f,
     {
       g_autofree char *out = NULL, *err = NULL;
 
-      g_assert_cmpint (run (f, &out, &err, levels[i][0], levels[i][1], levels[i][2], NULL),
+      g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, levels[i][0], levels[i][1],
+                                          levels[i][2], NULL),
                        ==, 0);
       g_assert_nonnull (strstr (out, expected[i]));
       g_assert_cmpstr (err, ==, "");

@@ -17,121 +17,16 @@
 #include "tm-preview-page.h"
 #include "tm-rules.h"
 #include "tm-session-store.h"
+#include "tm-test-ui.h"
 #include "tm-test-utils.h"
 #include "tm-window.h"
 
-#define WAIT_SECONDS 20
-
-typedef struct {
-  char          *data_dir;
-  TmApplication *app;
-  TmWindow      *window;
-} Fixture;
-
-static gboolean
-wait_for (gboolean (*cond) (gpointer),
-          gpointer   data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-drain_main_context (void)
-{
-  for (int i = 0; i < 100 && g_main_context_pending (NULL); i++)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static gboolean
-window_is_mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (data));
-}
-
-static void
-set_language (const char *language)
-{
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_auto(GStrv) keys = NULL;
-
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  keys = g_settings_schema_list_keys (schema);
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_settings_reset (settings, keys[i]);
-  g_settings_set_string (settings, "language", language);
-}
-
-static void
-start_app (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->app = tm_application_new ();
-  g_application_register (G_APPLICATION (f->app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (f->app));
-  f->window = TM_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
-  g_assert_true (TM_IS_WINDOW (f->window));
-  g_assert_true (wait_for (window_is_mapped, f->window));
-  drain_main_context ();
-}
-
-static void
-stop_app (Fixture *f)
-{
-  GList *windows;
-
-  while ((windows = gtk_application_get_windows (GTK_APPLICATION (f->app))) != NULL)
-    gtk_window_destroy (GTK_WINDOW (windows->data));
-  f->window = NULL;
-  drain_main_context ();
-  g_clear_object (&f->app);
-  drain_main_context ();
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->data_dir = tm_test_make_tmp_dir ();
-  g_setenv ("TEMOIN_DATA_DIR", f->data_dir, TRUE);
-  set_language (data != NULL ? data : "en");
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  if (f->app != NULL)
-    stop_app (f);
-  tm_test_rmdir (f->data_dir);
-  g_free (f->data_dir);
-}
+typedef TmTestUiApp Fixture;
 
 static TmMainView *
 main_view (Fixture *f)
 {
   return tm_window_get_main_view (f->window);
-}
-
-static void
-show_page (Fixture    *f,
-           const char *name)
-{
-  tm_window_show_page (f->window, name);
-  drain_main_context ();
-  g_assert_cmpstr (adw_view_stack_get_visible_child_name (tm_main_view_get_stack (main_view (f))),
-                   ==, name);
 }
 
 static TmPreviewPage *
@@ -206,31 +101,12 @@ row_decision_words (AdwActionRow *row)
   return words;
 }
 
-/* What a mouse click does. */
-static void
-click (GtkWidget *button)
-{
-  g_assert_nonnull (button);
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_assert_true (gtk_widget_get_mapped (button));
-  g_signal_emit_by_name (button, "clicked");
-  drain_main_context ();
-}
-
+/* The first widget of @type under @root. */
 static GtkWidget *
 find_descendant (GtkWidget *root,
                  GType      type)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_descendant (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return tm_test_ui_find_widget (root, type, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------------------- */
@@ -260,43 +136,9 @@ row_reached (gpointer data)
 static void
 flip_statistics (Fixture *f)
 {
-  GtkSwitch *sw = tm_choices_page_get_switch (tm_main_view_get_choices_page (main_view (f)),
-                                              TM_CATEGORY_STATISTICS);
-  gboolean wanted = !gtk_switch_get_active (sw);
-
-  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (sw)));
-  gtk_widget_activate (GTK_WIDGET (sw));
-  while (gtk_switch_get_active (sw) != wanted)
-    g_main_context_iteration (NULL, TRUE);
-  drain_main_context ();
-}
-
-static gboolean
-label_shown (GtkWidget  *root,
-             const char *text)
-{
-  if (!gtk_widget_get_mapped (root))
-    return FALSE;
-  if (GTK_IS_LABEL (root) && g_str_equal (gtk_label_get_text (GTK_LABEL (root)), text))
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    if (label_shown (c, text))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-label_contains (GtkWidget  *root,
-                const char *text)
-{
-  if (!gtk_widget_get_mapped (root))
-    return FALSE;
-  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    if (label_contains (c, text))
-      return TRUE;
-  return FALSE;
+  g_assert_true (tm_test_ui_flip_switch (
+                   tm_choices_page_get_switch (tm_main_view_get_choices_page (main_view (f)),
+                                               TM_CATEGORY_STATISTICS)));
 }
 
 static void
@@ -308,24 +150,24 @@ test_scenario_follows_unsaved_switches (Fixture       *f,
   RowWait w = { NULL, "_ga", "Blocked", "statistics are refused" };
   const char *notice = "Showing your unsaved choices — nothing is saved until you press Save";
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   store = tm_application_get_store (f->app);
-  show_page (f, "preview");
+  tm_test_ui_app_show_page (f, "preview");
   w.list = tm_preview_page_get_scenario_list (preview_page (f));
   /* The charter's own cookies and the statistics ones are listed. */
   g_assert_nonnull (find_row (w.list, "sessionid"));
   g_assert_nonnull (find_row (w.list, "cookies_preferences"));
   g_assert_cmpuint (count_rows (w.list), >=, 7);
   g_assert_true (row_reached (&w));
-  g_assert_false (label_shown (GTK_WIDGET (f->window), notice));
+  g_assert_false (tm_test_ui_shows_label (GTK_WIDGET (f->window), notice));
 
-  show_page (f, "choices");
+  tm_test_ui_app_show_page (f, "choices");
   flip_statistics (f);
-  show_page (f, "preview");
+  tm_test_ui_app_show_page (f, "preview");
   w.words = "Kept";
   w.subtitle = NULL;
-  g_assert_true (wait_for (row_reached, &w));
-  g_assert_true (label_shown (GTK_WIDGET (f->window), notice));
+  g_assert_true (tm_test_ui_wait_for (row_reached, &w));
+  g_assert_true (tm_test_ui_shows_label (GTK_WIDGET (f->window), notice));
   /* The sessionid row stays kept whatever the switches. */
   w.title = "sessionid";
   g_assert_true (row_reached (&w));
@@ -335,12 +177,12 @@ test_scenario_follows_unsaved_switches (Fixture       *f,
   g_assert_false (tm_consent_get_categories (saved) & TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS));
 
   /* Back off: blocked again. */
-  show_page (f, "choices");
+  tm_test_ui_app_show_page (f, "choices");
   flip_statistics (f);
-  show_page (f, "preview");
+  tm_test_ui_app_show_page (f, "preview");
   w.title = "_ga";
   w.words = "Blocked";
-  g_assert_true (wait_for (row_reached, &w));
+  g_assert_true (tm_test_ui_wait_for (row_reached, &w));
 }
 
 /* The menu item of @button's menu whose action is @action and whose target's
@@ -396,8 +238,8 @@ test_override_from_a_row (Fixture       *f,
   TmRule *rule;
   RowWait w = { NULL, "_ga", "Kept", "override for _ga on" };
 
-  start_app (f);
-  show_page (f, "preview");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "preview");
   w.list = tm_preview_page_get_scenario_list (preview_page (f));
   row = find_row (w.list, "_ga");
   g_assert_nonnull (row);
@@ -409,7 +251,7 @@ test_override_from_a_row (Fixture       *f,
   /* What choosing "Necessary" in that menu does. */
   g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (button), "rules.treat-as",
                                                      target));
-  g_assert_true (wait_for (row_reached, &w));
+  g_assert_true (tm_test_ui_wait_for (row_reached, &w));
 
   /* Stored, for the CLI and the proxy too. */
   rules = tm_rules_store_list (tm_application_get_store (f->app), &error);
@@ -423,22 +265,22 @@ test_override_from_a_row (Fixture       *f,
   g_assert_cmpuint (rule->categories, ==, TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY));
 
   /* Listed under "Your Rules" on the Cookies page, and removable there. */
-  show_page (f, "cookies");
+  tm_test_ui_app_show_page (f, "cookies");
   rules_list = tm_cookies_page_get_rules_list (cookies_page (f));
   rule_title = g_strdup_printf ("_ga on %s", site);
   row = find_row (rules_list, rule_title);
   g_assert_nonnull (row);
   g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, "Treated as Necessary");
-  click (find_descendant (GTK_WIDGET (row), GTK_TYPE_BUTTON));
+  tm_test_ui_click (find_descendant (GTK_WIDGET (row), GTK_TYPE_BUTTON));
   {
     gpointer args[] = { rules_list, "No rules yet" };
 
-    g_assert_true (wait_for (rules_list_has, args));
+    g_assert_true (tm_test_ui_wait_for (rules_list_has, args));
   }
-  show_page (f, "preview");
+  tm_test_ui_app_show_page (f, "preview");
   w.words = "Blocked";
   w.subtitle = "statistics are refused";
-  g_assert_true (wait_for (row_reached, &w));
+  g_assert_true (tm_test_ui_wait_for (row_reached, &w));
 }
 
 static gboolean
@@ -460,8 +302,8 @@ test_allow_site_from_a_row (Fixture       *f,
   g_autoptr(GVariant) target = NULL;
   RowWait w = { NULL, "IDE", "Kept", "site exception: all cookies allowed on doubleclick.net" };
 
-  start_app (f);
-  show_page (f, "preview");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "preview");
   w.list = tm_preview_page_get_scenario_list (preview_page (f));
   row = find_row (w.list, "IDE");
   g_assert_nonnull (row);
@@ -471,7 +313,7 @@ test_allow_site_from_a_row (Fixture       *f,
   g_assert_nonnull (target);
   g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (button), "rules.allow-site",
                                                      target));
-  g_assert_true (wait_for (row_reached, &w));
+  g_assert_true (tm_test_ui_wait_for (row_reached, &w));
   g_object_set_data (G_OBJECT (f->app), "wanted", GUINT_TO_POINTER (1));
   g_assert_true (store_has_n_rules (f));
 }
@@ -585,21 +427,20 @@ store_site_empty (gpointer data)
   return store_count (session_store (args[0]), args[1]) == 0;
 }
 
+/* The button on screen under @root labelled @label. */
 static GtkWidget *
 find_button_with_label (GtkWidget  *root,
                         const char *label)
 {
-  if (GTK_IS_BUTTON (root) && gtk_widget_get_mapped (root)
-      && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_button_with_label (c, label);
+  return tm_test_ui_find_widget (root, GTK_TYPE_BUTTON, tm_test_ui_button_is_mapped_with_label,
+                                 label);
+}
 
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+static gboolean
+button_has_tooltip (GtkWidget     *button,
+                    gconstpointer  tooltip)
+{
+  return g_strcmp0 (gtk_widget_get_tooltip_text (button), tooltip) == 0;
 }
 
 /* The button under @root whose tooltip (also its accessible name) is @tooltip. */
@@ -607,16 +448,7 @@ static GtkWidget *
 find_button_with_tooltip (GtkWidget  *root,
                           const char *tooltip)
 {
-  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_widget_get_tooltip_text (root), tooltip) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_button_with_tooltip (c, tooltip);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return tm_test_ui_find_widget (root, GTK_TYPE_BUTTON, button_has_tooltip, tooltip);
 }
 
 static void
@@ -625,10 +457,10 @@ test_cookies_empty_state (Fixture       *f,
 {
   gpointer args[] = { f, "empty" };
 
-  start_app (f);
-  show_page (f, "cookies");
-  g_assert_true (wait_for (state_is, args));
-  g_assert_true (label_shown (GTK_WIDGET (f->window), "No Cookies Yet"));
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "cookies");
+  g_assert_true (tm_test_ui_wait_for (state_is, args));
+  g_assert_true (tm_test_ui_shows_label (GTK_WIDGET (f->window), "No Cookies Yet"));
 }
 
 static void
@@ -642,53 +474,55 @@ test_delete_site (Fixture       *f,
   gpointer empty_state[] = { f, "empty" };
   AdwExpanderRow *row;
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   store = session_store (f);
   seed_cookies (store);
-  show_page (f, "cookies");
-  g_assert_true (wait_for (site_row_shown, example));
-  g_assert_true (wait_for (state_is, list_state));
+  tm_test_ui_app_show_page (f, "cookies");
+  g_assert_true (tm_test_ui_wait_for (site_row_shown, example));
+  g_assert_true (tm_test_ui_wait_for (state_is, list_state));
   row = find_site_row (f, "example.com");
   g_assert_cmpstr (adw_expander_row_get_subtitle (row), ==, "3 cookies");
   g_assert_nonnull (find_site_row (f, "tracker.test"));
   /* Values are never shown. */
-  g_assert_false (label_shown (GTK_WIDGET (f->window), "secret-value"));
+  g_assert_false (tm_test_ui_shows_label (GTK_WIDGET (f->window), "secret-value"));
 
   /* Search: only the matching site is left; then no result at all. */
   gtk_editable_set_text (GTK_EDITABLE (find_descendant (GTK_WIDGET (cookies_page (f)),
                                                         GTK_TYPE_SEARCH_ENTRY)), "IDE");
-  g_assert_true (wait_for (site_row_gone, example));
+  g_assert_true (tm_test_ui_wait_for (site_row_gone, example));
   g_assert_nonnull (find_site_row (f, "tracker.test"));
   gtk_editable_set_text (GTK_EDITABLE (find_descendant (GTK_WIDGET (cookies_page (f)),
                                                         GTK_TYPE_SEARCH_ENTRY)), "nothing-such");
   {
     gpointer none[] = { f, "no-results" };
 
-    g_assert_true (wait_for (state_is, none));
+    g_assert_true (tm_test_ui_wait_for (state_is, none));
   }
   gtk_editable_set_text (GTK_EDITABLE (find_descendant (GTK_WIDGET (cookies_page (f)),
                                                         GTK_TYPE_SEARCH_ENTRY)), "");
-  g_assert_true (wait_for (site_row_shown, example));
+  g_assert_true (tm_test_ui_wait_for (site_row_shown, example));
 
   /* Delete example.com: its rows go at once, the store keeps them while Undo is
    * offered, and loses them on a forced commit. */
   row = find_site_row (f, "example.com");
-  click (find_button_with_tooltip (GTK_WIDGET (row), "Delete the cookies of example.com"));
+  tm_test_ui_click (find_button_with_tooltip (GTK_WIDGET (row),
+                                              "Delete the cookies of example.com"));
   g_assert_null (find_site_row (f, "example.com"));
   g_assert_cmpuint (store_count (store, "example.com"), ==, 3);
   tm_cookies_page_commit_pending (store);
   g_assert_cmpuint (store_count (store, "example.com"), ==, 0);
   g_assert_cmpuint (store_count (store, "tracker.test"), ==, 1);
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_null (find_site_row (f, "example.com"));
   g_assert_nonnull (find_site_row (f, "tracker.test"));
 
   /* Delete tracker.test and let the toast time out on its own. */
   row = find_site_row (f, "tracker.test");
-  click (find_button_with_tooltip (GTK_WIDGET (row), "Delete the cookies of tracker.test"));
+  tm_test_ui_click (find_button_with_tooltip (GTK_WIDGET (row),
+                                              "Delete the cookies of tracker.test"));
   g_assert_cmpuint (store_count (store, "tracker.test"), ==, 1);
-  g_assert_true (wait_for (store_site_empty, tracker));
-  g_assert_true (wait_for (state_is, empty_state));
+  g_assert_true (tm_test_ui_wait_for (store_site_empty, tracker));
+  g_assert_true (tm_test_ui_wait_for (state_is, empty_state));
 }
 
 static void
@@ -701,13 +535,14 @@ test_delete_undone (Fixture       *f,
   AdwExpanderRow *row;
   GtkWidget *undo;
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   store = session_store (f);
   seed_cookies (store);
-  show_page (f, "cookies");
-  g_assert_true (wait_for (site_row_shown, example));
+  tm_test_ui_app_show_page (f, "cookies");
+  g_assert_true (tm_test_ui_wait_for (site_row_shown, example));
   row = find_site_row (f, "example.com");
-  click (find_button_with_tooltip (GTK_WIDGET (row), "Delete the cookies of example.com"));
+  tm_test_ui_click (find_button_with_tooltip (GTK_WIDGET (row),
+                                              "Delete the cookies of example.com"));
   g_assert_null (find_site_row (f, "example.com"));
 
   /* The toast's Undo button, as a person clicks it. */
@@ -721,7 +556,7 @@ test_delete_undone (Fixture       *f,
     }
   g_assert_nonnull (undo);
   g_signal_emit_by_name (undo, "clicked");
-  g_assert_true (wait_for (site_row_shown, example));
+  g_assert_true (tm_test_ui_wait_for (site_row_shown, example));
   /* Even after the toast's time and a commit, nothing was deleted. */
   tm_cookies_page_commit_pending (store);
   g_assert_cmpuint (store_count (store, "example.com"), ==, 3);
@@ -770,16 +605,7 @@ static GtkWidget *
 find_label_containing (GtkWidget  *root,
                        const char *text)
 {
-  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_text (GTK_LABEL (root)), text) != NULL)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_label_containing (c, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return tm_test_ui_find_widget (root, GTK_TYPE_LABEL, tm_test_ui_label_has_text, text);
 }
 
 static void
@@ -801,8 +627,6 @@ test_url_preview (Fixture       *f,
                   gconstpointer  data)
 {
   g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
   g_autofree char *url = NULL;
   GtkListBox *list;
   GtkEntry *entry;
@@ -812,14 +636,11 @@ test_url_preview (Fixture       *f,
   GtkWidget *progress;
 
   soup_server_add_handler (server, NULL, origin_cb, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_strdup_printf ("http://127.0.0.1:%d/", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  url = g_strdup_printf ("http://127.0.0.1:%u/",
+                         tm_test_server_listen (server, SOUP_SERVER_LISTEN_IPV4_ONLY));
 
-  start_app (f);
-  show_page (f, "preview");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "preview");
   list = tm_preview_page_get_url_list (preview_page (f));
   entry = GTK_ENTRY (find_descendant (GTK_WIDGET (preview_page (f)), GTK_TYPE_ENTRY));
   fetch = find_button_with_label (GTK_WIDGET (preview_page (f)), "_Preview");
@@ -828,10 +649,11 @@ test_url_preview (Fixture       *f,
 
   /* A bad URL says so, and fetches nothing. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "ftp://example.com/");
-  click (fetch);
-  g_assert_true (wait_for (not_fetching, preview_page (f)));
-  g_assert_true (label_contains (GTK_WIDGET (f->window), "Type a whole address starting with "
-                                 "http:// or https://"));
+  tm_test_ui_click (fetch);
+  g_assert_true (tm_test_ui_wait_for (not_fetching, preview_page (f)));
+  g_assert_true (tm_test_ui_shows_text (GTK_WIDGET (f->window),
+                                        "Type a whole address starting with "
+                                        "http:// or https://"));
   g_assert_cmpuint (count_rows (list), ==, 0);
 
   /* The local origin: three hops, the last on another site, a final 404. */
@@ -844,7 +666,7 @@ test_url_preview (Fixture       *f,
   g_assert_nonnull (progress);
   g_signal_connect (progress, "notify::label", G_CALLBACK (collect_label_cb), progress_texts);
   g_assert_nonnull (find_button_with_label (GTK_WIDGET (preview_page (f)), "_Cancel"));
-  g_assert_true (wait_for (not_fetching, preview_page (f)));
+  g_assert_true (tm_test_ui_wait_for (not_fetching, preview_page (f)));
   g_signal_handlers_disconnect_by_func (progress, collect_label_cb, progress_texts);
   {
     gboolean third_hop_shown = FALSE;
@@ -854,9 +676,10 @@ test_url_preview (Fixture       *f,
         third_hop_shown = TRUE;
     g_assert_true (third_hop_shown);
   }
-  g_assert_false (label_contains (GTK_WIDGET (f->window), "Fetching hop"));
-  g_assert_false (label_contains (GTK_WIDGET (f->window), "Type a whole address"));
-  g_assert_true (label_contains (GTK_WIDGET (f->window), "answered with status 404; 3 cookies"));
+  g_assert_false (tm_test_ui_shows_text (GTK_WIDGET (f->window), "Fetching hop"));
+  g_assert_false (tm_test_ui_shows_text (GTK_WIDGET (f->window), "Type a whole address"));
+  g_assert_true (tm_test_ui_shows_text (GTK_WIDGET (f->window),
+                                        "answered with status 404; 3 cookies"));
   g_assert_cmpuint (count_rows (list), ==, 3);
   w.list = list;
   w.title = "sessionid";
@@ -870,17 +693,19 @@ test_url_preview (Fixture       *f,
   w.title = "IDE";
   w.subtitle = "hop 3: localhost";
   g_assert_true (row_reached (&w));
-  g_assert_true (strstr (adw_action_row_get_subtitle (find_row (list, "IDE")), "Third-party")
+  /* A redirect hop of a navigation is its own top level, as in the proxy and in a
+   * browser: the cookie localhost sets there is first-party to localhost. */
+  g_assert_true (strstr (adw_action_row_get_subtitle (find_row (list, "IDE")), "First-party")
                  != NULL);
 
   /* The results follow the switches too, without fetching again. */
-  show_page (f, "choices");
+  tm_test_ui_app_show_page (f, "choices");
   flip_statistics (f);
-  show_page (f, "preview");
+  tm_test_ui_app_show_page (f, "preview");
   w.title = "_ga";
   w.words = "Kept";
   w.subtitle = NULL;
-  g_assert_true (wait_for (row_reached, &w));
+  g_assert_true (tm_test_ui_wait_for (row_reached, &w));
 }
 
 static void
@@ -899,27 +724,22 @@ test_url_preview_cancel (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
   g_autofree char *url = NULL;
 
   soup_server_add_handler (server, NULL, slow_cb, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_strdup_printf ("http://127.0.0.1:%d/slow", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  url = g_strdup_printf ("http://127.0.0.1:%u/slow",
+                         tm_test_server_listen (server, SOUP_SERVER_LISTEN_IPV4_ONLY));
 
-  start_app (f);
-  show_page (f, "preview");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "preview");
   tm_preview_page_fetch (preview_page (f), url);
   g_assert_true (tm_preview_page_get_fetching (preview_page (f)));
   /* Let the request reach the server, then cancel as a person does. */
   for (int i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE);
-  click (find_button_with_label (GTK_WIDGET (preview_page (f)), "_Cancel"));
-  g_assert_true (wait_for (not_fetching, preview_page (f)));
-  g_assert_false (label_contains (GTK_WIDGET (f->window), "Fetching hop"));
+  tm_test_ui_click (find_button_with_label (GTK_WIDGET (preview_page (f)), "_Cancel"));
+  g_assert_true (tm_test_ui_wait_for (not_fetching, preview_page (f)));
+  g_assert_false (tm_test_ui_shows_text (GTK_WIDGET (f->window), "Fetching hop"));
   g_assert_cmpuint (count_rows (tm_preview_page_get_url_list (preview_page (f))), ==, 0);
   /* The Preview button is usable again. */
   g_assert_true (gtk_widget_get_sensitive (find_button_with_label (GTK_WIDGET (preview_page (f)),
@@ -956,6 +776,26 @@ log_decision (TmSessionStore *store,
   tm_session_store_log_decision (store, &record);
 }
 
+/* The drop-downs under @widget, depth first, into @out (at most @max); returns how
+ * many, counting from @n. */
+static guint
+collect_drop_downs (GtkWidget    *widget,
+                    GtkDropDown **out,
+                    guint         max,
+                    guint         n)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL && n < max;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_DROP_DOWN (child))
+        out[n++] = GTK_DROP_DOWN (child);
+      else
+        n = collect_drop_downs (child, out, max, n);
+    }
+  return n;
+}
+
 static void
 test_live_view (Fixture       *f,
                 gconstpointer  data)
@@ -972,19 +812,19 @@ test_live_view (Fixture       *f,
   GtkWidget *page;
   int n = 0;
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   store = session_store (f);
-  show_page (f, "preview");
+  tm_test_ui_app_show_page (f, "preview");
   page = GTK_WIDGET (preview_page (f));
   live = tm_preview_page_get_live_list (preview_page (f));
   g_assert_cmpuint (count_rows (live), ==, 0);
-  g_assert_true (label_contains (GTK_WIDGET (f->window), "No decisions yet"));
+  g_assert_true (tm_test_ui_shows_text (GTK_WIDGET (f->window), "No decisions yet"));
 
   log_decision (store, "_ga", "www.example.com", TM_CATEGORY_STATISTICS, FALSE);
   log_decision (store, "sessionid", "shop.test", TM_CATEGORY_NECESSARY, TRUE);
   tm_session_store_flush (store, &error);
   g_assert_no_error (error);
-  g_assert_true (wait_for (live_has_rows, two));
+  g_assert_true (tm_test_ui_wait_for (live_has_rows, two));
   /* Newest first. */
   g_assert_cmpstr (adw_preferences_row_get_title (
                      ADW_PREFERENCES_ROW (gtk_widget_get_first_child (GTK_WIDGET (live)))),
@@ -993,29 +833,24 @@ test_live_view (Fixture       *f,
   /* Filters: by site, by category, by decision. */
   search = GTK_SEARCH_ENTRY (find_descendant (page, GTK_TYPE_SEARCH_ENTRY));
   gtk_editable_set_text (GTK_EDITABLE (search), "example");
-  g_assert_true (wait_for (live_has_rows, one));
+  g_assert_true (tm_test_ui_wait_for (live_has_rows, one));
   g_assert_nonnull (find_row (live, "_ga"));
   gtk_editable_set_text (GTK_EDITABLE (search), "");
-  g_assert_true (wait_for (live_has_rows, two));
-  {
-    GtkWidget *w = find_descendant (page, GTK_TYPE_DROP_DOWN);
-
-    /* The two drop-downs sit side by side: category, then decision. */
-    for (; w != NULL && n < 2; w = gtk_widget_get_next_sibling (w))
-      if (GTK_IS_DROP_DOWN (w))
-        dropdowns[n++] = GTK_DROP_DOWN (w);
-  }
+  g_assert_true (tm_test_ui_wait_for (live_has_rows, two));
+  /* The two drop-downs, in reading order: category, then decision. */
+  n = collect_drop_downs (page, dropdowns, G_N_ELEMENTS (dropdowns), 0);
+  g_assert_cmpuint (n, ==, 2);
   g_assert_nonnull (dropdowns[0]);
   g_assert_nonnull (dropdowns[1]);
   gtk_drop_down_set_selected (dropdowns[0], 1 + TM_CATEGORY_NECESSARY);
-  g_assert_true (wait_for (live_has_rows, one));
+  g_assert_true (tm_test_ui_wait_for (live_has_rows, one));
   g_assert_nonnull (find_row (live, "sessionid"));
   gtk_drop_down_set_selected (dropdowns[0], 0);
   gtk_drop_down_set_selected (dropdowns[1], 2);   /* blocked */
-  g_assert_true (wait_for (live_has_rows, one));
+  g_assert_true (tm_test_ui_wait_for (live_has_rows, one));
   g_assert_nonnull (find_row (live, "_ga"));
   gtk_drop_down_set_selected (dropdowns[1], 0);
-  g_assert_true (wait_for (live_has_rows, two));
+  g_assert_true (tm_test_ui_wait_for (live_has_rows, two));
 
   /* Paused: a new decision waits until the pause ends. */
   pause = GTK_TOGGLE_BUTTON (find_button_with_label (page, "P_ause"));
@@ -1028,7 +863,7 @@ test_live_view (Fixture       *f,
     g_main_context_iteration (NULL, FALSE);
   g_assert_cmpuint (count_rows (live), ==, 2);
   gtk_toggle_button_set_active (pause, FALSE);
-  g_assert_true (wait_for (live_has_rows, three));
+  g_assert_true (tm_test_ui_wait_for (live_has_rows, three));
   g_assert_cmpstr (adw_preferences_row_get_title (
                      ADW_PREFERENCES_ROW (gtk_widget_get_first_child (GTK_WIDGET (live)))),
                    ==, "IDE");
@@ -1041,14 +876,14 @@ test_delete_category (Fixture       *f,
   TmSessionStore *store;
   gpointer example[] = { f, "example.com" };
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   store = session_store (f);
   seed_cookies (store);
-  show_page (f, "cookies");
-  g_assert_true (wait_for (site_row_shown, example));
+  tm_test_ui_app_show_page (f, "cookies");
+  g_assert_true (tm_test_ui_wait_for (site_row_shown, example));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (cookies_page (f)),
                                              "cookies.delete-category", "s", "statistics"));
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_cmpstr (adw_expander_row_get_subtitle (find_site_row (f, "example.com")), ==,
                    "2 cookies");
   tm_cookies_page_commit_pending (store);
@@ -1068,12 +903,12 @@ test_forget_all (Fixture       *f,
   AdwMessageDialog *dialog = NULL;
   gint64 last_id = 0;
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   store = session_store (f);
   seed_cookies (store);
-  show_page (f, "cookies");
-  g_assert_true (wait_for (site_row_shown, example));
-  click (find_button_with_label (GTK_WIDGET (cookies_page (f)), "_Forget All Cookies…"));
+  tm_test_ui_app_show_page (f, "cookies");
+  g_assert_true (tm_test_ui_wait_for (site_row_shown, example));
+  tm_test_ui_click (find_button_with_label (GTK_WIDGET (cookies_page (f)), "_Forget All Cookies…"));
   for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
     if (ADW_IS_MESSAGE_DIALOG (l->data))
       dialog = l->data;
@@ -1082,23 +917,23 @@ test_forget_all (Fixture       *f,
   g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
   /* Cancel first: nothing happens. */
   adw_message_dialog_response (dialog, "cancel");
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_cmpuint (store_count (store, NULL), ==, 4);
 
-  click (find_button_with_label (GTK_WIDGET (cookies_page (f)), "_Forget All Cookies…"));
+  tm_test_ui_click (find_button_with_label (GTK_WIDGET (cookies_page (f)), "_Forget All Cookies…"));
   dialog = NULL;
   for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
     if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
       dialog = l->data;
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "forget");
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_cmpuint (store_count (store, NULL), ==, 0);
   /* Tombstones tell a running proxy to make browsers drop their copies. */
   tombstones = tm_session_store_list_tombstones (store, 0, &last_id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tombstones->len, ==, 4);
-  g_assert_true (wait_for (state_is, empty_state));
+  g_assert_true (tm_test_ui_wait_for (state_is, empty_state));
 }
 
 static void
@@ -1112,7 +947,7 @@ test_import_database (Fixture       *f,
   const char *body;
   gpointer args[2];
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   g_assert_nonnull (g_action_map_lookup_action (G_ACTION_MAP (f->app), "import-database"));
   dialog = tm_import_dialog_import (GTK_WINDOW (f->window), tm_application_get_store (f->app),
                                     path);
@@ -1127,11 +962,11 @@ test_import_database (Fixture       *f,
   g_assert_nonnull (strstr (body, "2 malformed lines were skipped: 8, 9 (line 8: "));
   gtk_window_destroy (GTK_WINDOW (dialog));
 
-  show_page (f, "cookies");
+  tm_test_ui_app_show_page (f, "cookies");
   rules_list = tm_cookies_page_get_rules_list (cookies_page (f));
   args[0] = rules_list;
   args[1] = "cookie-db-sample.csv";
-  g_assert_true (wait_for (rules_list_has, args));
+  g_assert_true (tm_test_ui_wait_for (rules_list_has, args));
 
   dialog = tm_import_dialog_import (GTK_WINDOW (f->window), tm_application_get_store (f->app),
                                     bad);
@@ -1150,30 +985,31 @@ test_language_switch_keeps_state (Fixture       *f,
   AdwActionRow *row;
   AdwExpanderRow *site_row;
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   store = session_store (f);
   seed_cookies (store);
-  show_page (f, "choices");
+  tm_test_ui_app_show_page (f, "choices");
   flip_statistics (f);
-  show_page (f, "cookies");
-  g_assert_true (wait_for (site_row_shown, example));
+  tm_test_ui_app_show_page (f, "cookies");
+  g_assert_true (tm_test_ui_wait_for (site_row_shown, example));
   site_row = find_site_row (f, "example.com");
-  click (find_button_with_tooltip (GTK_WIDGET (site_row), "Delete the cookies of example.com"));
+  tm_test_ui_click (find_button_with_tooltip (GTK_WIDGET (site_row),
+                                              "Delete the cookies of example.com"));
 
   /* The pages are rebuilt in French. */
   tm_application_set_language (f->app, "fr");
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_cmpstr (tm_i18n_get_language (), ==, "fr");
 
   /* The deletion still waits for its toast, and its rows stay hidden. */
-  g_assert_true (wait_for (site_row_shown, tracker));
+  g_assert_true (tm_test_ui_wait_for (site_row_shown, tracker));
   g_assert_null (find_site_row (f, "example.com"));
   g_assert_cmpuint (store_count (store, "example.com"), ==, 3);
   tm_cookies_page_commit_pending (store);
   g_assert_cmpuint (store_count (store, "example.com"), ==, 0);
 
   /* The new Preview page follows the same unsaved switches. */
-  show_page (f, "preview");
+  tm_test_ui_app_show_page (f, "preview");
   row = find_row (tm_preview_page_get_scenario_list (preview_page (f)), "_ga");
   g_assert_nonnull (row);
   g_assert_true (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "tm-keep")));
@@ -1199,7 +1035,7 @@ save_window_png (Fixture    *f,
   /* Let the window lay out and draw the page it now shows. */
   for (int i = 0; i < 30; i++)
     {
-      drain_main_context ();
+      tm_test_ui_drain ();
       g_usleep (10000);
     }
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
@@ -1217,10 +1053,8 @@ take_screenshots (Fixture       *f,
 {
   g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autoptr(GError) error = NULL;
   g_autofree char *site = tm_site_for_host (tm_charter_get_host ());
   TmSessionStore *store;
-  GSList *uris;
   g_autofree char *url = NULL;
   AdwExpanderRow *row;
   gpointer example[] = { f, "example.com" };
@@ -1228,13 +1062,10 @@ take_screenshots (Fixture       *f,
   g_settings_set_int (settings, "window-width", 960);
   g_settings_set_int (settings, "window-height", 1040);
   soup_server_add_handler (server, NULL, origin_cb, NULL, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_strdup_printf ("http://127.0.0.1:%d/", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  url = g_strdup_printf ("http://127.0.0.1:%u/",
+                         tm_test_server_listen (server, SOUP_SERVER_LISTEN_IPV4_ONLY));
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   store = session_store (f);
   seed_cookies (store);
   log_decision (store, "_ga", "www.example.com", TM_CATEGORY_STATISTICS, FALSE);
@@ -1244,11 +1075,11 @@ take_screenshots (Fixture       *f,
                                TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY), NULL);
   tm_rules_store_add_exception (tm_application_get_store (f->app), "tracker.test", NULL);
 
-  show_page (f, "choices");
+  tm_test_ui_app_show_page (f, "choices");
   flip_statistics (f);
-  show_page (f, "preview");
+  tm_test_ui_app_show_page (f, "preview");
   tm_preview_page_fetch (preview_page (f), url);
-  g_assert_true (wait_for (not_fetching, preview_page (f)));
+  g_assert_true (tm_test_ui_wait_for (not_fetching, preview_page (f)));
   save_window_png (f, "screenshot-preview");
   {
     GtkScrolledWindow *scrolled =
@@ -1260,8 +1091,8 @@ take_screenshots (Fixture       *f,
     save_window_png (f, "screenshot-preview-bottom");
   }
 
-  show_page (f, "cookies");
-  g_assert_true (wait_for (site_row_shown, example));
+  tm_test_ui_app_show_page (f, "cookies");
+  g_assert_true (tm_test_ui_wait_for (site_row_shown, example));
   row = find_site_row (f, "example.com");
   adw_expander_row_set_expanded (row, TRUE);
   save_window_png (f, "screenshot-cookies");
@@ -1271,49 +1102,32 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "disabled:", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", TRUE);
-  tm_i18n_init ();
-  gtk_disable_setlocale ();
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    g_error ("cannot open a display: run this test under Xvfb (build-aux/with-display.sh)");
-  adw_init ();
+  tm_test_ui_init (&argc, &argv, "none");
 
-  g_test_add ("/ui/preview/scenario-follows-unsaved-switches", Fixture, "en",
-              fixture_setup, test_scenario_follows_unsaved_switches, fixture_teardown);
-  g_test_add ("/ui/preview/override-from-a-row-shows-in-the-reason", Fixture, "en",
-              fixture_setup, test_override_from_a_row, fixture_teardown);
-  g_test_add ("/ui/preview/allow-site-from-a-row-shows-in-the-reason", Fixture, "en",
-              fixture_setup, test_allow_site_from_a_row, fixture_teardown);
-  g_test_add ("/ui/preview/url-lists-the-cookies-of-a-local-server", Fixture, "en",
-              fixture_setup, test_url_preview, fixture_teardown);
-  g_test_add ("/ui/preview/url-fetch-can-be-cancelled", Fixture, "en",
-              fixture_setup, test_url_preview_cancel, fixture_teardown);
-  g_test_add ("/ui/preview/live-view-filters-and-pauses", Fixture, "en",
-              fixture_setup, test_live_view, fixture_teardown);
-  g_test_add ("/ui/cookies/deleting-a-category-removes-its-cookies", Fixture, "en",
-              fixture_setup, test_delete_category, fixture_teardown);
-  g_test_add ("/ui/cookies/forget-all-asks-then-purges-with-tombstones", Fixture, "en",
-              fixture_setup, test_forget_all, fixture_teardown);
-  g_test_add ("/ui/pages/language-switch-keeps-switches-and-pending-deletions", Fixture, "en",
-              fixture_setup, test_language_switch_keeps_state, fixture_teardown);
-  g_test_add ("/ui/import/reports-imported-rows-and-skipped-lines", Fixture, "en",
-              fixture_setup, test_import_database, fixture_teardown);
-  g_test_add ("/ui/cookies/empty-store-shows-no-cookies-yet", Fixture, "en",
-              fixture_setup, test_cookies_empty_state, fixture_teardown);
-  g_test_add ("/ui/cookies/deleting-a-site-removes-its-rows-from-the-store", Fixture, "en",
-              fixture_setup, test_delete_site, fixture_teardown);
-  g_test_add ("/ui/cookies/undo-keeps-a-deleted-site", Fixture, "en",
-              fixture_setup, test_delete_undone, fixture_teardown);
+  TM_TEST_UI_ADD ("/ui/preview/scenario-follows-unsaved-switches", "en",
+                  test_scenario_follows_unsaved_switches);
+  TM_TEST_UI_ADD ("/ui/preview/override-from-a-row-shows-in-the-reason", "en",
+                  test_override_from_a_row);
+  TM_TEST_UI_ADD ("/ui/preview/allow-site-from-a-row-shows-in-the-reason", "en",
+                  test_allow_site_from_a_row);
+  TM_TEST_UI_ADD ("/ui/preview/url-lists-the-cookies-of-a-local-server", "en", test_url_preview);
+  TM_TEST_UI_ADD ("/ui/preview/url-fetch-can-be-cancelled", "en", test_url_preview_cancel);
+  TM_TEST_UI_ADD ("/ui/preview/live-view-filters-and-pauses", "en", test_live_view);
+  TM_TEST_UI_ADD ("/ui/cookies/deleting-a-category-removes-its-cookies", "en",
+                  test_delete_category);
+  TM_TEST_UI_ADD ("/ui/cookies/forget-all-asks-then-purges-with-tombstones", "en", test_forget_all);
+  TM_TEST_UI_ADD ("/ui/pages/language-switch-keeps-switches-and-pending-deletions", "en",
+                  test_language_switch_keeps_state);
+  TM_TEST_UI_ADD ("/ui/import/reports-imported-rows-and-skipped-lines", "en", test_import_database);
+  TM_TEST_UI_ADD ("/ui/cookies/empty-store-shows-no-cookies-yet", "en", test_cookies_empty_state);
+  TM_TEST_UI_ADD ("/ui/cookies/deleting-a-site-removes-its-rows-from-the-store", "en",
+                  test_delete_site);
+  TM_TEST_UI_ADD ("/ui/cookies/undo-keeps-a-deleted-site", "en", test_delete_undone);
 
   if (g_getenv ("TEMOIN_SCREENSHOT_DIR") != NULL)
     {
-      g_test_add ("/ui/screenshots/en", Fixture, "en",
-                  fixture_setup, take_screenshots, fixture_teardown);
-      g_test_add ("/ui/screenshots/fr", Fixture, "fr",
-                  fixture_setup, take_screenshots, fixture_teardown);
+      TM_TEST_UI_ADD ("/ui/screenshots/en", "en", take_screenshots);
+      TM_TEST_UI_ADD ("/ui/screenshots/fr", "fr", take_screenshots);
     }
 
   return g_test_run ();

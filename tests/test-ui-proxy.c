@@ -14,13 +14,11 @@
 #include "tm-application.h"
 #include "tm-ca.h"
 #include "tm-desktop-proxy.h"
-#include "tm-i18n.h"
 #include "tm-proxy-page.h"
 #include "tm-settings.h"
+#include "tm-test-ui.h"
 #include "tm-test-utils.h"
 #include "tm-window.h"
-
-#define WAIT_SECONDS 20
 
 /* Set in the copy of this program that runs without GNOME's proxy schemas. */
 #define NO_SCHEMAS_ENV "TM_TEST_WITHOUT_GNOME_PROXY_SCHEMAS"
@@ -35,71 +33,6 @@ typedef struct {
   char          *origin_uri;
 } Fixture;
 
-static gboolean
-wait_for (gboolean (*cond) (gpointer),
-          gpointer   data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-drain_main_context (void)
-{
-  for (int i = 0; i < 100 && g_main_context_pending (NULL); i++)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static gboolean
-window_is_mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (data));
-}
-
-/* The first widget of @type under @root for which @match says yes. */
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type,
-             gboolean (*match) (GtkWidget *, gconstpointer),
-             gconstpointer data)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && (match == NULL || match (root, data)))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-row_has_title (GtkWidget     *widget,
-               gconstpointer  title)
-{
-  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
-}
-
-static gboolean
-label_is_mapped_with_text (GtkWidget     *widget,
-                           gconstpointer  text)
-{
-  return gtk_widget_get_mapped (widget)
-         && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
-}
-
 static TmProxyPage *
 proxy_page (Fixture *f)
 {
@@ -111,8 +44,8 @@ static AdwActionRow *
 find_row (Fixture    *f,
           const char *title)
 {
-  GtkWidget *row = find_widget (GTK_WIDGET (proxy_page (f)), ADW_TYPE_ACTION_ROW,
-                                row_has_title, title);
+  GtkWidget *row = tm_test_ui_find_widget (GTK_WIDGET (proxy_page (f)), ADW_TYPE_ACTION_ROW,
+                                           tm_test_ui_row_has_title, title);
 
   if (row == NULL)
     g_error ("no row titled “%s” on the Proxy page", title);
@@ -160,8 +93,8 @@ static GtkWidget *
 row_title_label (Fixture    *f,
                  const char *title)
 {
-  GtkWidget *label = find_widget (GTK_WIDGET (find_row (f, title)), GTK_TYPE_LABEL,
-                                  has_title_class, NULL);
+  GtkWidget *label = tm_test_ui_find_widget (GTK_WIDGET (find_row (f, title)), GTK_TYPE_LABEL,
+                                             has_title_class, NULL);
 
   g_assert_nonnull (label);
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, title);
@@ -172,8 +105,7 @@ static gboolean
 page_shows (Fixture    *f,
             const char *text)
 {
-  return find_widget (GTK_WIDGET (proxy_page (f)), GTK_TYPE_LABEL,
-                      label_is_mapped_with_text, text) != NULL;
+  return tm_test_ui_shows_text (GTK_WIDGET (proxy_page (f)), text);
 }
 
 typedef struct {
@@ -201,7 +133,7 @@ assert_page_shows (Fixture    *f,
 {
   TextWait w = { f, text };
 
-  if (!wait_for (page_shows_cb, &w))
+  if (!tm_test_ui_wait_for (page_shows_cb, &w))
     g_error ("the Proxy page does not show “%s”", text);
 }
 
@@ -226,49 +158,17 @@ assert_row_value (Fixture    *f,
 {
   ValueWait w = { f, title, value };
 
-  if (!wait_for (row_value_is_cb, &w))
+  if (!tm_test_ui_wait_for (row_value_is_cb, &w))
     g_error ("the row “%s” shows “%s”, not “%s”", title, row_value (f, title), value);
 }
 
-typedef struct {
-  GtkSwitch *sw;
-  gboolean   wanted;
-} SwitchWait;
-
-static gboolean
-switch_reached (gpointer data)
-{
-  SwitchWait *w = data;
-
-  return gtk_switch_get_active (w->sw) == w->wanted;
-}
-
-/* Flips a switch as the keyboard does. */
+/* Flips a switch as the keyboard does. A refused start puts the switch back at
+ * once: only a change is waited for, not required. */
 static void
 flip (GtkSwitch *sw)
 {
-  SwitchWait w = { sw, !gtk_switch_get_active (sw) };
-
-  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (sw)));
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (sw)));
-  gtk_widget_activate (GTK_WIDGET (sw));
-  drain_main_context ();
-  /* A refused start puts the switch back at once: wait only for a change. */
-  wait_for (switch_reached, &w);
-  drain_main_context ();
-}
-
-static void
-reset_settings (const char *schema_id)
-{
-  g_autoptr(GSettings) settings = g_settings_new (schema_id);
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_auto(GStrv) keys = NULL;
-
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  keys = g_settings_schema_list_keys (schema);
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_settings_reset (settings, keys[i]);
+  tm_test_ui_flip_switch (sw);
 }
 
 static void
@@ -276,9 +176,9 @@ reset_desktop_settings (void)
 {
   if (!tm_desktop_proxy_is_available ())
     return;
-  reset_settings (TM_DESKTOP_PROXY_SCHEMA);
-  reset_settings (TM_DESKTOP_PROXY_HTTP_SCHEMA);
-  reset_settings (TM_DESKTOP_PROXY_HTTPS_SCHEMA);
+  tm_test_ui_reset_settings (TM_DESKTOP_PROXY_SCHEMA);
+  tm_test_ui_reset_settings (TM_DESKTOP_PROXY_HTTP_SCHEMA);
+  tm_test_ui_reset_settings (TM_DESKTOP_PROXY_HTTPS_SCHEMA);
 }
 
 /* A port nobody listens on right now, on both loopback addresses. */
@@ -311,38 +211,14 @@ free_port (void)
 static void
 start_app (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-
-  g_assert_null (f->app);
-  f->app = tm_application_new ();
-  g_application_register (G_APPLICATION (f->app), NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (tm_application_get_store (f->app));
-  g_application_activate (G_APPLICATION (f->app));
-  f->window = TM_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
-  g_assert_true (TM_IS_WINDOW (f->window));
-  g_assert_true (wait_for (window_is_mapped, f->window));
-  tm_window_show_page (f->window, "proxy");
-  drain_main_context ();
-  g_assert_cmpstr (adw_view_stack_get_visible_child_name (
-                     tm_main_view_get_stack (tm_window_get_main_view (f->window))),
-                   ==, "proxy");
+  tm_test_ui_start_app (&f->app, &f->window);
+  tm_test_ui_show_page (f->window, "proxy");
 }
 
 static void
 stop_app (Fixture *f)
 {
-  GList *windows;
-
-  while ((windows = gtk_application_get_windows (GTK_APPLICATION (f->app))) != NULL)
-    gtk_window_destroy (GTK_WINDOW (windows->data));
-  f->window = NULL;
-  drain_main_context ();
-  /* Like test-ui-window.c, the app is not run here: stop its proxy by hand (the
-   * quit path through g_application_run() is tested on its own). */
-  tm_application_stop_proxy (f->app);
-  g_clear_object (&f->app);
-  drain_main_context ();
+  tm_test_ui_stop_app (&f->app, &f->window);
 }
 
 static void
@@ -355,7 +231,7 @@ set_port_setting (Fixture *f,
   g_assert_true (tm_consent_store_set_setting (tm_application_get_store (f->app),
                                                TM_SETTING_PROXY_PORT, value, &error));
   g_assert_no_error (error);
-  drain_main_context ();
+  tm_test_ui_drain ();
 }
 
 /* The origin: sets a necessary cookie and a statistics one. */
@@ -377,16 +253,12 @@ origin_cb (SoupServer        *server,
 static void
 start_origin (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
+  guint port;
 
   f->origin = soup_server_new (NULL, NULL);
   soup_server_add_handler (f->origin, NULL, origin_cb, NULL, NULL);
-  soup_server_listen_local (f->origin, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (f->origin);
-  f->origin_uri = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  port = tm_test_server_listen (f->origin, SOUP_SERVER_LISTEN_IPV4_ONLY);
+  f->origin_uri = g_strdup_printf ("http://127.0.0.1:%u/", port);
 }
 
 typedef struct {
@@ -429,7 +301,7 @@ fetch_through (const char *proxy_uri,
 
   soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL,
                                     fetched_cb, &fetch);
-  g_assert_true (wait_for (fetch_done, &fetch));
+  g_assert_true (tm_test_ui_wait_for (fetch_done, &fetch));
   g_assert_no_error (fetch.error);
   g_assert_cmpuint (fetch.status, ==, 200);
   g_assert_cmpmem (g_bytes_get_data (fetch.body, NULL), g_bytes_get_size (fetch.body),
@@ -447,7 +319,7 @@ fixture_setup (Fixture       *f,
 {
   f->data_dir = tm_test_make_tmp_dir ();
   g_setenv ("TEMOIN_DATA_DIR", f->data_dir, TRUE);
-  reset_settings (APP_ID);
+  tm_test_ui_reset_settings (APP_ID);
   reset_desktop_settings ();
   {
     g_autoptr(GSettings) settings = g_settings_new (APP_ID);
@@ -491,7 +363,8 @@ test_page_shows_the_switch (Fixture       *f,
   gtk_test_accessible_assert_relation (tm_proxy_page_get_desktop_switch (proxy_page (f)),
                                        GTK_ACCESSIBLE_RELATION_LABELLED_BY,
                                        row_title_label (f, "Use for the whole desktop"), NULL);
-  copy = find_widget (GTK_WIDGET (find_row (f, "Chromium")), GTK_TYPE_BUTTON, NULL, NULL);
+  copy = tm_test_ui_find_widget (GTK_WIDGET (find_row (f, "Chromium")), GTK_TYPE_BUTTON,
+                                 NULL, NULL);
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        "Copy the Chromium command");
 
@@ -532,8 +405,8 @@ test_switch_starts_and_stops (Fixture       *f,
   assert_page_shows (f, command);
   /* The port cannot change under a running proxy. */
   g_assert_false (gtk_widget_is_sensitive (
-                    find_widget (GTK_WIDGET (find_row (f, "Port")), GTK_TYPE_SPIN_BUTTON,
-                                 NULL, NULL)));
+                    tm_test_ui_find_widget (GTK_WIDGET (find_row (f, "Port")),
+                                            GTK_TYPE_SPIN_BUTTON, NULL, NULL)));
 
   /* It really answers, and the page counts what went through. */
   fetch_through (address, f->origin_uri);
@@ -571,9 +444,9 @@ test_keeps_running_across_language_switch (Fixture       *f,
   g_assert_true (tm_proxy_is_running (tm_application_get_proxy (f->app)));
 
   tm_application_set_language (f->app, "fr");
-  drain_main_context ();
+  tm_test_ui_drain ();
   tm_application_set_language (f->app, "en");
-  drain_main_context ();
+  tm_test_ui_drain ();
   /* A new page, the same proxy. */
   g_assert_true (tm_proxy_is_running (tm_application_get_proxy (f->app)));
   g_assert_true (gtk_switch_get_active (tm_proxy_page_get_switch (proxy_page (f))));
@@ -612,7 +485,7 @@ test_other_proxy_holds_the_data_folder (Fixture       *f,
   /* When it stops, the page notices by itself and the switch works again. */
   tm_proxy_stop (other);
   w = (TextWait) { f, "Another Témoin proxy is running" };
-  g_assert_true (wait_for (page_hides_cb, &w));
+  g_assert_true (tm_test_ui_wait_for (page_hides_cb, &w));
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (sw)));
   assert_row_value (f, "Address", "Not listening");
 }
@@ -675,15 +548,15 @@ test_busy_port_says_to_change_it (Fixture       *f,
   assert_page_shows (f, "Change the port below");
 
   /* The port row edits the shared setting, validated by the store. */
-  spin = GTK_SPIN_BUTTON (find_widget (GTK_WIDGET (find_row (f, "Port")),
-                                       GTK_TYPE_SPIN_BUTTON, NULL, NULL));
+  spin = GTK_SPIN_BUTTON (tm_test_ui_find_widget (GTK_WIDGET (find_row (f, "Port")),
+                                                  GTK_TYPE_SPIN_BUTTON, NULL, NULL));
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (spin)));
   gtk_spin_button_set_value (spin, port);
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_cmpint (tm_consent_store_get_setting_int (tm_application_get_store (f->app),
                                                      TM_SETTING_PROXY_PORT), ==, port);
   w = (TextWait) { f, title };
-  g_assert_true (wait_for (page_hides_cb, &w));
+  g_assert_true (tm_test_ui_wait_for (page_hides_cb, &w));
 
   flip (tm_proxy_page_get_switch (proxy_page (f)));
   g_assert_true (tm_proxy_is_running (tm_application_get_proxy (f->app)));
@@ -717,17 +590,17 @@ static char *
 click_copy (Fixture    *f,
             const char *row_title)
 {
-  GtkWidget *button = find_widget (GTK_WIDGET (find_row (f, row_title)), GTK_TYPE_BUTTON,
-                                   NULL, NULL);
+  GtkWidget *button = tm_test_ui_find_widget (GTK_WIDGET (find_row (f, row_title)),
+                                              GTK_TYPE_BUTTON, NULL, NULL);
   ClipboardRead read = { 0 };
 
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_is_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
-  drain_main_context ();
+  tm_test_ui_drain ();
   read.clipboard = gtk_widget_get_clipboard (button);
   gdk_clipboard_read_text_async (read.clipboard, NULL, clipboard_read_cb, &read);
-  g_assert_true (wait_for (clipboard_read_done, &read));
+  g_assert_true (tm_test_ui_wait_for (clipboard_read_done, &read));
   return read.text;
 }
 
@@ -736,8 +609,7 @@ toast_shown (gpointer data)
 {
   Fixture *f = data;
 
-  return find_widget (GTK_WIDGET (f->window), GTK_TYPE_LABEL, label_is_mapped_with_text,
-                      "Copied") != NULL;
+  return tm_test_ui_shows_text (GTK_WIDGET (f->window), "Copied");
 }
 
 static void
@@ -754,7 +626,7 @@ test_copy_buttons (Fixture       *f,
   text = click_copy (f, "Chromium");
   expected = g_strdup_printf ("chromium --proxy-server=http://127.0.0.1:%u", port);
   g_assert_cmpstr (text, ==, expected);
-  g_assert_true (wait_for (toast_shown, f));
+  g_assert_true (tm_test_ui_wait_for (toast_shown, f));
   g_free (text);
   g_free (expected);
 
@@ -927,9 +799,8 @@ test_leftover_backup_restored_at_startup (Fixture       *f,
   g_assert_false (g_file_test (backup, G_FILE_TEST_EXISTS));
   g_assert_nonnull (tm_application_get_desktop_restored_message (f->app));
   /* The user is told, in a toast. */
-  g_assert_nonnull (find_widget (GTK_WIDGET (f->window), GTK_TYPE_LABEL,
-                                 label_is_mapped_with_text,
-                                 "The desktop’s proxy settings were restored"));
+  g_assert_true (tm_test_ui_shows_text (GTK_WIDGET (f->window),
+                                        "The desktop’s proxy settings were restored"));
   g_assert_false (gtk_switch_get_active (tm_proxy_page_get_desktop_switch (proxy_page (f))));
 }
 
@@ -1094,7 +965,7 @@ test_screenshot (Fixture       *f,
     }
   /* The counters' notify is throttled: give the page time to show them. */
   until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-  wait_for (after_a_while, &until);
+  tm_test_ui_wait_for (after_a_while, &until);
   g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
                 &status, &error);
   g_assert_no_error (error);
@@ -1103,15 +974,15 @@ test_screenshot (Fixture       *f,
 
   /* The rest of the page, scrolled to the end. */
   {
-    GtkWidget *scrolled = find_widget (GTK_WIDGET (proxy_page (f)),
-                                       GTK_TYPE_SCROLLED_WINDOW, NULL, NULL);
+    GtkWidget *scrolled = tm_test_ui_find_widget (GTK_WIDGET (proxy_page (f)),
+                                                  GTK_TYPE_SCROLLED_WINDOW, NULL, NULL);
     GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
     g_autofree char *end_path = g_strdup_printf ("%.*s-end.png",
                                                  (int) strlen (path) - 4, path);
 
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
     until = g_get_monotonic_time () + G_USEC_PER_SEC;
-    wait_for (after_a_while, &until);
+    tm_test_ui_wait_for (after_a_while, &until);
     argv[3] = end_path;
     g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
                   &status, &error);
@@ -1121,43 +992,18 @@ test_screenshot (Fixture       *f,
 }
 
 static gboolean
-button_has_label (GtkWidget     *widget,
-                  gconstpointer  label)
+message_dialog_shown (gpointer heading)
 {
-  return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
-}
-
-static gboolean
-ca_dialog_is_mapped (GtkWidget     *widget,
-                     gconstpointer  heading)
-{
-  return gtk_widget_get_mapped (widget)
-         && g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (widget)),
-                       heading) == 0;
+  return tm_test_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, heading) != NULL;
 }
 
 /* The confirmation dialog titled @heading, once it is on screen. */
 static AdwMessageDialog *
 find_message_dialog (const char *heading)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  for (;;)
-    {
-      g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
-
-      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-        {
-          g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-          if (ADW_IS_MESSAGE_DIALOG (window) && ca_dialog_is_mapped (window, heading))
-            return ADW_MESSAGE_DIALOG (window);
-        }
-      if (g_get_monotonic_time () > deadline)
-        g_error ("no dialog “%s” appeared", heading);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
+  if (!tm_test_ui_wait_for (message_dialog_shown, (gpointer) heading))
+    g_error ("no dialog “%s” appeared", heading);
+  return ADW_MESSAGE_DIALOG (tm_test_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, heading));
 }
 
 static gboolean
@@ -1185,25 +1031,26 @@ test_https_switch_sets_the_setting (Fixture       *f,
   assert_page_shows (f, "CONNECT host:443");
   assert_page_shows (f, "Anyone with its key file could impersonate sites to you");
   /* The per-browser steps are folded away until asked for. */
-  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (find_widget (GTK_WIDGET (proxy_page (f)),
-                                                                ADW_TYPE_EXPANDER_ROW, NULL,
-                                                                NULL)), TRUE);
-  drain_main_context ();
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (tm_test_ui_find_widget (
+                                                     GTK_WIDGET (proxy_page (f)),
+                                                     ADW_TYPE_EXPANDER_ROW, NULL, NULL)),
+                                 TRUE);
+  tm_test_ui_drain ();
   assert_page_shows (f, "Trust this CA to identify websites");
   assert_page_shows (f, "update-ca-certificates --fresh");
 
   flip (sw);
   g_object_set_data (G_OBJECT (f->app), "wanted", GINT_TO_POINTER (TRUE));
-  g_assert_true (wait_for (https_setting_is, f));
+  g_assert_true (tm_test_ui_wait_for (https_setting_is, f));
   flip (sw);
   g_object_set_data (G_OBJECT (f->app), "wanted", GINT_TO_POINTER (FALSE));
-  g_assert_true (wait_for (https_setting_is, f));
+  g_assert_true (tm_test_ui_wait_for (https_setting_is, f));
 
   /* And the other way: the setting changed elsewhere moves the switch. */
   g_assert_true (tm_consent_store_set_setting (tm_application_get_store (f->app),
                                                TM_SETTING_HTTPS_INSPECTION, "true", &error));
   g_assert_no_error (error);
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_true (gtk_switch_get_active (sw));
 }
 
@@ -1230,22 +1077,22 @@ test_ca_fingerprint_and_delete (Fixture       *f,
   g_assert_true (gtk_label_get_selectable (GTK_LABEL (
                    find_value_label (GTK_WIDGET (find_row (f, "SHA-256 fingerprint"))))));
 
-  delete = find_widget (GTK_WIDGET (proxy_page (f)), GTK_TYPE_BUTTON, button_has_label,
-                        "_Delete…");
+  delete = tm_test_ui_find_widget (GTK_WIDGET (proxy_page (f)), GTK_TYPE_BUTTON,
+                                   tm_test_ui_button_has_label, "_Delete…");
   g_assert_nonnull (delete);
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (delete), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        "Delete the certificate authority");
   g_assert_true (gtk_widget_is_sensitive (delete));
 
   /* Regenerating replaces it, and the page shows the new one. */
-  gtk_widget_activate (find_widget (GTK_WIDGET (proxy_page (f)), GTK_TYPE_BUTTON,
-                                    button_has_label, "_Regenerate…"));
+  gtk_widget_activate (tm_test_ui_find_widget (GTK_WIDGET (proxy_page (f)), GTK_TYPE_BUTTON,
+                                               tm_test_ui_button_has_label, "_Regenerate…"));
   dialog = find_message_dialog ("Regenerate the Certificate Authority?");
   g_assert_true (strstr (adw_message_dialog_get_body (dialog),
                          "must be made to trust the new one") != NULL);
   adw_message_dialog_response (dialog, "regenerate");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_true (tm_ca_reload (ca, &error));
   g_assert_no_error (error);
   {
@@ -1261,20 +1108,84 @@ test_ca_fingerprint_and_delete (Fixture       *f,
   g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
   adw_message_dialog_response (dialog, "cancel");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_true (g_file_test (cert_path, G_FILE_TEST_EXISTS));
 
+  /* Deleting turns inspection off, as `temoinctl ca delete` does: left on, the
+   * proxy would make a new authority that no browser trusts. */
+  g_assert_true (tm_consent_store_set_setting (tm_application_get_store (f->app),
+                                               TM_SETTING_HTTPS_INSPECTION, "true", &error));
+  g_assert_no_error (error);
   gtk_widget_activate (delete);
   dialog = find_message_dialog ("Delete the Certificate Authority?");
   g_assert_true (strstr (adw_message_dialog_get_body (dialog),
                          "part of stopping using Témoin") != NULL);
   adw_message_dialog_response (dialog, "delete");
   gtk_window_destroy (GTK_WINDOW (dialog));
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_false (g_file_test (cert_path, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (key_path, G_FILE_TEST_EXISTS));
   g_assert_true (tm_ca_reload (ca, NULL) == FALSE || !tm_ca_is_loaded (ca));
   assert_row_value (f, "SHA-256 fingerprint", "—");
+  g_assert_false (gtk_widget_is_sensitive (delete));
+  g_assert_false (tm_consent_store_get_setting_bool (tm_application_get_store (f->app),
+                                                     TM_SETTING_HTTPS_INSPECTION));
+  g_assert_false (gtk_switch_get_active (tm_proxy_page_get_https_switch (proxy_page (f))));
+}
+
+/* "Stop Using Témoin": the steps in order, each with what does it. */
+static void
+test_stop_using_temoin (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TmCa) ca = tm_ca_load_or_create (f->data_dir, &error);
+  g_autofree char *text = NULL;
+  GtkWidget *steps;
+  GtkWidget *expander;
+  GtkWidget *delete;
+  AdwMessageDialog *dialog;
+
+  g_assert_no_error (error);
+  start_app (f);
+  find_row (f, "1. Turn the proxy off");
+  find_row (f, "2. Remove the certificate from browsers");
+  find_row (f, "3. Delete the certificate authority");
+  /* Where everything Témoin kept is, to be erased. */
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (find_row (f,
+                                                         "4. Erase what Témoin kept")),
+                            f->data_dir));
+
+  text = click_copy (f, "1. Turn the proxy off");
+  g_assert_cmpstr (text, ==, "systemctl --user disable --now temoin-proxy.service");
+
+  /* "Show the Steps" unfolds the per-browser instructions at their "remove it" rows. */
+  expander = tm_test_ui_find_widget (GTK_WIDGET (proxy_page (f)), ADW_TYPE_EXPANDER_ROW,
+                                     NULL, NULL);
+  g_assert_false (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (expander)));
+  steps = tm_test_ui_find_widget (GTK_WIDGET (find_row (f,
+                                              "2. Remove the certificate from browsers")),
+                                  GTK_TYPE_BUTTON, NULL, NULL);
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (steps), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Show the steps that remove the certificate from "
+                                       "browsers");
+  tm_test_ui_click (steps);
+  tm_test_ui_drain ();
+  g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (expander)));
+  g_assert_true (gtk_widget_is_ancestor (gtk_window_get_focus (GTK_WINDOW (f->window)),
+                                         GTK_WIDGET (find_row (f, "Firefox: remove it"))));
+
+  /* Step 3 deletes the authority, after asking. */
+  delete = tm_test_ui_find_widget (GTK_WIDGET (find_row (f,
+                                               "3. Delete the certificate authority")),
+                                   GTK_TYPE_BUTTON, NULL, NULL);
+  g_assert_true (gtk_widget_is_sensitive (delete));
+  tm_test_ui_click (delete);
+  dialog = find_message_dialog ("Delete the Certificate Authority?");
+  adw_message_dialog_response (dialog, "delete");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  tm_test_ui_drain ();
+  g_assert_false (tm_ca_reload (ca, NULL) && tm_ca_is_loaded (ca));
   g_assert_false (gtk_widget_is_sensitive (delete));
 }
 
@@ -1282,17 +1193,9 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The test accessibility backend keeps what a screen reader would be told. */
-  g_setenv ("GTK_A11Y", "test", TRUE);
-  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "disabled:", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", TRUE);
-  tm_i18n_init ();
-  gtk_disable_setlocale ();
   test_program = argv[0];
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    g_error ("cannot open a display: run this test under Xvfb (build-aux/with-display.sh)");
-  adw_init ();
+  /* The test accessibility backend keeps what a screen reader would be told. */
+  tm_test_ui_init (&argc, &argv, "test");
 
   g_test_add ("/ui/proxy/page-shows-the-switch-status-and-instructions", Fixture, NULL,
               fixture_setup, test_page_shows_the_switch, fixture_teardown);
@@ -1320,6 +1223,8 @@ main (int   argc,
               fixture_setup, test_https_switch_sets_the_setting, fixture_teardown);
   g_test_add ("/ui/proxy/ca-fingerprint-is-shown-and-delete-removes-the-ca", Fixture, NULL,
               fixture_setup, test_ca_fingerprint_and_delete, fixture_teardown);
+  g_test_add ("/ui/proxy/stop-using-temoin-lists-the-steps-with-their-buttons", Fixture, NULL,
+              fixture_setup, test_stop_using_temoin, fixture_teardown);
   g_test_add ("/desktop-proxy/settings-changed-since-are-left-alone", Fixture, NULL,
               fixture_setup, test_desktop_changed_since_is_left_alone, fixture_teardown);
 

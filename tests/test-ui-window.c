@@ -10,46 +10,11 @@
 #include "tm-charter.h"
 #include "tm-consent-store.h"
 #include "tm-i18n.h"
+#include "tm-test-ui.h"
 #include "tm-test-utils.h"
 #include "tm-window.h"
 
-#define WAIT_SECONDS 20
-
-typedef struct {
-  char          *data_dir;
-  TmApplication *app;
-  TmWindow      *window;
-} Fixture;
-
-/* Runs the main context until @cond holds or WAIT_SECONDS pass. */
-static gboolean
-wait_for (gboolean (*cond) (gpointer),
-          gpointer   data)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-drain_main_context (void)
-{
-  for (int i = 0; i < 100 && g_main_context_pending (NULL); i++)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static gboolean
-window_is_mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (data));
-}
+typedef TmTestUiApp Fixture;
 
 /* Collapses runs of white space (no-break spaces too) and makes apostrophes plain,
  * so that typographic apostrophes and line wrapping do not count as differences. */
@@ -131,82 +96,19 @@ texts_contain_substring (GPtrArray  *texts,
   return FALSE;
 }
 
-/* The first widget of @type under @root for which @match says yes. */
-static GtkWidget *
-find_widget (GtkWidget *root,
-             GType      type,
-             gboolean (*match) (GtkWidget *, gconstpointer),
-             gconstpointer data)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && (match == NULL || match (root, data)))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-button_has_label (GtkWidget     *widget,
-                  gconstpointer  label)
-{
-  return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
-}
-
-static gboolean
-row_has_title (GtkWidget     *widget,
-               gconstpointer  title)
-{
-  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
-}
-
-/* What a mouse click does (gtk_widget_activate() on a button clicks after a delay). */
-static void
-click (gpointer button)
-{
-  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (button)));
-  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (button)));
-  g_signal_emit_by_name (button, "clicked");
-  drain_main_context ();
-}
-
-typedef struct {
-  GtkSwitch *sw;
-  gboolean   wanted;
-} SwitchWait;
-
-static gboolean
-switch_reached (gpointer data)
-{
-  SwitchWait *w = data;
-
-  return gtk_switch_get_active (w->sw) == w->wanted;
-}
-
 /* Flips a switch as the keyboard does (it animates, then changes). */
 static void
 flip (GtkSwitch *sw)
 {
-  SwitchWait w = { sw, !gtk_switch_get_active (sw) };
-
-  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (sw)));
-  gtk_widget_activate (GTK_WIDGET (sw));
-  g_assert_true (wait_for (switch_reached, &w));
-  drain_main_context ();
+  g_assert_true (tm_test_ui_flip_switch (sw));
 }
 
 static GtkButton *
 find_button (Fixture    *f,
              const char *label)
 {
-  GtkWidget *button = find_widget (GTK_WIDGET (f->window), GTK_TYPE_BUTTON,
-                                   button_has_label, label);
+  GtkWidget *button = tm_test_ui_find_widget (GTK_WIDGET (f->window), GTK_TYPE_BUTTON,
+                                              tm_test_ui_button_has_label, label);
 
   if (button == NULL)
     g_error ("no button labelled “%s” in the window", label);
@@ -218,97 +120,15 @@ static GtkSwitch *
 find_category_switch (Fixture    *f,
                       TmCategory  category)
 {
-  GtkWidget *row = find_widget (GTK_WIDGET (f->window), ADW_TYPE_ACTION_ROW,
-                                row_has_title, tm_category_get_title (category));
+  GtkWidget *row = tm_test_ui_find_widget (GTK_WIDGET (f->window), ADW_TYPE_ACTION_ROW,
+                                           tm_test_ui_row_has_title,
+                                           tm_category_get_title (category));
   GtkWidget *sw;
 
   g_assert_nonnull (row);
-  sw = find_widget (row, GTK_TYPE_SWITCH, NULL, NULL);
+  sw = tm_test_ui_find_widget (row, GTK_TYPE_SWITCH, NULL, NULL);
   g_assert_nonnull (sw);
   return GTK_SWITCH (sw);
-}
-
-static void
-reset_settings (void)
-{
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_auto(GStrv) keys = NULL;
-
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  keys = g_settings_schema_list_keys (schema);
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_settings_reset (settings, keys[i]);
-}
-
-static void
-set_setting_string (const char *key,
-                    const char *value)
-{
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-
-  g_settings_set_string (settings, key, value);
-}
-
-static void
-start_app (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_null (f->app);
-  f->app = tm_application_new ();
-  g_application_register (G_APPLICATION (f->app), NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (tm_application_get_store (f->app));
-  g_application_activate (G_APPLICATION (f->app));
-  f->window = TM_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
-  g_assert_true (TM_IS_WINDOW (f->window));
-  g_assert_true (wait_for (window_is_mapped, f->window));
-  drain_main_context ();
-}
-
-static void
-stop_app (Fixture *f)
-{
-  GList *windows;
-
-  while ((windows = gtk_application_get_windows (GTK_APPLICATION (f->app))) != NULL)
-    gtk_window_destroy (GTK_WINDOW (windows->data));
-  f->window = NULL;
-  drain_main_context ();
-  g_clear_object (&f->app);
-  drain_main_context ();
-}
-
-static void
-show_page (Fixture    *f,
-           const char *name)
-{
-  tm_window_show_page (f->window, name);
-  drain_main_context ();
-  g_assert_cmpstr (adw_view_stack_get_visible_child_name (
-                     tm_main_view_get_stack (tm_window_get_main_view (f->window))),
-                   ==, name);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->data_dir = tm_test_make_tmp_dir ();
-  g_setenv ("TEMOIN_DATA_DIR", f->data_dir, TRUE);
-  reset_settings ();
-  set_setting_string ("language", data != NULL ? data : "en");
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  if (f->app != NULL)
-    stop_app (f);
-  tm_test_rmdir (f->data_dir);
-  g_free (f->data_dir);
 }
 
 /* The lines of tests/data/charter-fr.txt (the seed): paragraphs, then table rows
@@ -331,15 +151,15 @@ test_window_opens (Fixture       *f,
 {
   g_autoptr(GPtrArray) texts = NULL;
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (f->window)));
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Témoin");
   /* One toggle button per offered language, labelled with its code. */
   for (const char * const *l = tm_i18n_get_languages (); *l != NULL; l++)
     {
       g_autofree char *code = g_ascii_strup (*l, -1);
-      GtkWidget *button = find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
-                                       button_has_label, code);
+      GtkWidget *button = tm_test_ui_find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
+                                                  tm_test_ui_button_has_label, code);
 
       g_assert_nonnull (button);
       g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==,
@@ -358,7 +178,7 @@ assert_french_charter_shown (Fixture *f)
   g_autoptr(GPtrArray) texts = NULL;
   guint n_checked = 0;
 
-  show_page (f, "charter");
+  tm_test_ui_app_show_page (f, "charter");
   texts = window_texts (f, TRUE);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -386,7 +206,7 @@ static void
 test_charter_in_french (Fixture       *f,
                         gconstpointer  data)
 {
-  start_app (f);
+  tm_test_ui_app_start (f);
   g_assert_cmpstr (tm_i18n_get_language (), ==, "fr");
   assert_french_charter_shown (f);
 }
@@ -399,7 +219,7 @@ assert_english_charter_shown (Fixture *f)
   g_auto(GStrv) lines = g_strsplit (english, "\n", -1);
   g_autoptr(GPtrArray) texts = NULL;
 
-  show_page (f, "charter");
+  tm_test_ui_app_show_page (f, "charter");
   texts = window_texts (f, TRUE);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -455,17 +275,17 @@ test_switch_to_english (Fixture       *f,
 {
   GtkWidget *en_button;
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   assert_french_charter_shown (f);
-  show_page (f, "choices");
+  tm_test_ui_app_show_page (f, "choices");
   /* An unsaved edit must survive the switch. */
   flip (find_category_switch (f, TM_CATEGORY_THIRD_PARTY));
   g_assert_true (gtk_switch_get_active (find_category_switch (f, TM_CATEGORY_THIRD_PARTY)));
 
-  en_button = find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
-                           button_has_label, "EN");
+  en_button = tm_test_ui_find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
+                                      tm_test_ui_button_has_label, "EN");
   g_assert_nonnull (en_button);
-  click (en_button);
+  tm_test_ui_click (en_button);
 
   g_assert_cmpstr (tm_i18n_get_language (), ==, "en");
   /* The page, the unsaved switch and the keyboard focus are where they were. */
@@ -474,19 +294,20 @@ test_switch_to_english (Fixture       *f,
                    ==, "choices");
   g_assert_true (gtk_switch_get_active (find_category_switch (f, TM_CATEGORY_THIRD_PARTY)));
   g_assert_true (tm_choice_draft_get_dirty (tm_window_get_draft (f->window)));
-  en_button = find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
-                           button_has_label, "EN");
+  en_button = tm_test_ui_find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
+                                      tm_test_ui_button_has_label, "EN");
   g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == en_button);
   g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (en_button)));
   g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (
-    find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON, button_has_label, "FR"))));
+    tm_test_ui_find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
+                            tm_test_ui_button_has_label, "FR"))));
 
   assert_english_charter_shown (f);
   assert_no_french_left (f);
 
   /* The choice of language is remembered for the next start. */
-  stop_app (f);
-  start_app (f);
+  tm_test_ui_app_stop (f);
+  tm_test_ui_app_start (f);
   g_assert_cmpstr (tm_i18n_get_language (), ==, "en");
   assert_english_charter_shown (f);
 }
@@ -498,16 +319,16 @@ test_side_by_side (Fixture       *f,
   GtkWidget *toggle;
   g_autoptr(GPtrArray) texts = NULL;
 
-  start_app (f);
-  show_page (f, "charter");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "charter");
   texts = window_texts (f, TRUE);
   g_assert_false (texts_contain (texts, "French original"));
   g_clear_pointer (&texts, g_ptr_array_unref);
 
-  toggle = find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
-                        button_has_label, "Read Side by Side");
+  toggle = tm_test_ui_find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
+                                   tm_test_ui_button_has_label, "Read Side by Side");
   g_assert_nonnull (toggle);
-  click (toggle);
+  tm_test_ui_click (toggle);
 
   /* French original on one side, English on the other. */
   texts = window_texts (f, TRUE);
@@ -522,8 +343,8 @@ test_switches_sensitivity (Fixture       *f,
 {
   GtkSwitch *necessary;
 
-  start_app (f);
-  show_page (f, "choices");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "choices");
   necessary = find_category_switch (f, TM_CATEGORY_NECESSARY);
   g_assert_true (gtk_switch_get_active (necessary));
   g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (necessary)));
@@ -571,9 +392,9 @@ assert_saved (Fixture         *f,
 static void
 restart (Fixture *f)
 {
-  stop_app (f);
-  start_app (f);
-  show_page (f, "choices");
+  tm_test_ui_app_stop (f);
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "choices");
 }
 
 static void
@@ -584,10 +405,10 @@ test_choices_persist (Fixture       *f,
   const TmCategories custom = necessary | TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS);
   GListModel *history;
 
-  start_app (f);
-  show_page (f, "choices");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "choices");
 
-  click (find_button (f, "Accept All"));
+  tm_test_ui_click (find_button (f, "Accept All"));
   assert_saved (f, TM_CATEGORIES_ALL, TM_CONSENT_METHOD_ACCEPT_ALL);
   {
     /* A toast confirms it. */
@@ -599,7 +420,7 @@ test_choices_persist (Fixture       *f,
   restart (f);
   assert_switches (f, TM_CATEGORIES_ALL);
 
-  click (find_button (f, "Reject All"));
+  tm_test_ui_click (find_button (f, "Reject All"));
   assert_saved (f, necessary, TM_CONSENT_METHOD_REJECT_ALL);
   assert_switches (f, necessary);
   restart (f);
@@ -607,7 +428,7 @@ test_choices_persist (Fixture       *f,
 
   flip (find_category_switch (f, TM_CATEGORY_STATISTICS));
   assert_switches (f, custom);
-  click (find_button (f, "Save Choices"));
+  tm_test_ui_click (find_button (f, "Save Choices"));
   assert_saved (f, custom, TM_CONSENT_METHOD_CUSTOM);
   restart (f);
   assert_switches (f, custom);
@@ -615,7 +436,7 @@ test_choices_persist (Fixture       *f,
   /* Ctrl+S saves too (win.save). */
   flip (find_category_switch (f, TM_CATEGORY_FIRST_PARTY));
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.save", NULL);
-  drain_main_context ();
+  tm_test_ui_drain ();
   assert_saved (f, custom | TM_CATEGORY_BIT (TM_CATEGORY_FIRST_PARTY),
                 TM_CONSENT_METHOD_CUSTOM);
 
@@ -688,33 +509,35 @@ test_keyboard_reaches_every_control (Fixture       *f,
   };
 
   save_before_start (f, tm_charter_get_revision ());
-  start_app (f);
-  show_page (f, "choices");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "choices");
   reached = tab_chain (f);
   for (const char * const *l = tm_i18n_get_languages (); *l != NULL; l++)
     {
       g_autofree char *code = g_ascii_strup (*l, -1);
 
-      assert_reached (reached, find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
-                                            button_has_label, code), code);
+      assert_reached (reached, tm_test_ui_find_widget (GTK_WIDGET (f->window),
+                                                       GTK_TYPE_TOGGLE_BUTTON,
+                                                       tm_test_ui_button_has_label, code), code);
     }
-  assert_reached (reached, find_widget (GTK_WIDGET (f->window), GTK_TYPE_MENU_BUTTON,
-                                        NULL, NULL), "the main menu");
+  assert_reached (reached, tm_test_ui_find_widget (GTK_WIDGET (f->window), GTK_TYPE_MENU_BUTTON,
+                                                   NULL, NULL), "the main menu");
   for (TmCategory c = TM_CATEGORY_STATISTICS; c < TM_N_CATEGORIES; c++)
     assert_reached (reached, find_category_switch (f, c), tm_category_to_id (c));
   for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
     assert_reached (reached, find_button (f, buttons[i]), buttons[i]);
   g_clear_pointer (&reached, g_hash_table_unref);
 
-  show_page (f, "charter");
+  tm_test_ui_app_show_page (f, "charter");
   reached = tab_chain (f);
-  assert_reached (reached, find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
-                                        button_has_label, "Read Side by Side"),
+  assert_reached (reached, tm_test_ui_find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON,
+                                                   tm_test_ui_button_has_label,
+                                                   "Read Side by Side"),
                   "Read Side by Side");
   /* Each cookie row takes the focus, so a screen reader reads it. */
   {
     TmCharterPage *page = tm_main_view_get_charter_page (tm_window_get_main_view (f->window));
-    GtkWidget *row = find_widget (GTK_WIDGET (page), GTK_TYPE_LIST_BOX_ROW, NULL, NULL);
+    GtkWidget *row = tm_test_ui_find_widget (GTK_WIDGET (page), GTK_TYPE_LIST_BOX_ROW, NULL, NULL);
     guint n_rows = 0;
 
     for (; row != NULL; row = gtk_widget_get_next_sibling (row))
@@ -747,8 +570,8 @@ test_follows_other_process (Fixture       *f,
   g_autoptr(TmConsent) saved = NULL;
   g_autoptr(GError) error = NULL;
 
-  start_app (f);
-  show_page (f, "choices");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "choices");
   assert_switches (f, TM_CATEGORIES_DEFAULT);
 
   other = tm_consent_store_new (f->data_dir, &error);
@@ -756,7 +579,7 @@ test_follows_other_process (Fixture       *f,
   saved = tm_consent_store_save (other, TM_CATEGORIES_ALL, TM_CONSENT_METHOD_ACCEPT_ALL,
                                  "en", tm_charter_get_revision (), &error);
   g_assert_no_error (error);
-  g_assert_true (wait_for (switches_all_on, f));
+  g_assert_true (tm_test_ui_wait_for (switches_all_on, f));
 }
 
 static void
@@ -782,7 +605,7 @@ test_outdated_notice (Fixture       *f,
 
   /* Saved under another wording of the charter. */
   save_before_start (f, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-  start_app (f);
+  tm_test_ui_app_start (f);
   /* It opens on the Choices page, and says so. */
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (
                      tm_main_view_get_stack (tm_window_get_main_view (f->window))),
@@ -801,11 +624,11 @@ test_current_has_no_notice (Fixture       *f,
   g_autoptr(GPtrArray) texts = NULL;
 
   save_before_start (f, tm_charter_get_revision ());
-  start_app (f);
+  tm_test_ui_app_start (f);
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (
                      tm_main_view_get_stack (tm_window_get_main_view (f->window))),
                    ==, "charter");
-  show_page (f, "choices");
+  tm_test_ui_app_show_page (f, "choices");
   texts = window_texts (f, TRUE);
   g_assert_false (texts_contain (texts, "Please choose again"));
   g_assert_true (texts_contain (texts, "Current"));
@@ -814,16 +637,7 @@ test_current_has_no_notice (Fixture       *f,
 static GtkWindow *
 find_about_window (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_ABOUT_WINDOW (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
-        return GTK_WINDOW (window);
-    }
-  return NULL;
+  return tm_test_ui_find_toplevel (ADW_TYPE_ABOUT_WINDOW, NULL);
 }
 
 static gboolean
@@ -836,9 +650,9 @@ static void
 test_about (Fixture       *f,
             gconstpointer  data)
 {
-  start_app (f);
+  tm_test_ui_app_start (f);
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
-  g_assert_true (wait_for (has_about_window, NULL));
+  g_assert_true (tm_test_ui_wait_for (has_about_window, NULL));
   g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (find_about_window ())),
                    ==, PACKAGE_VERSION);
   g_assert_true (gtk_window_get_transient_for (find_about_window ()) == GTK_WINDOW (f->window));
@@ -854,22 +668,7 @@ typedef struct {
 static GtkWindow *
 find_toplevel (const ToplevelQuery *q)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (!G_TYPE_CHECK_INSTANCE_TYPE (window, q->type)
-          || !gtk_widget_get_mapped (GTK_WIDGET (window)))
-        continue;
-      if (q->heading != NULL
-          && g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)),
-                        q->heading) != 0)
-        continue;
-      return GTK_WINDOW (window);
-    }
-  return NULL;
+  return tm_test_ui_find_toplevel (q->type, q->heading);
 }
 
 static gboolean
@@ -884,9 +683,9 @@ test_shortcuts_window (Fixture       *f,
 {
   ToplevelQuery q = { GTK_TYPE_SHORTCUTS_WINDOW, NULL };
 
-  start_app (f);
+  tm_test_ui_app_start (f);
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "shortcuts", NULL);
-  g_assert_true (wait_for (toplevel_shown, &q));
+  g_assert_true (tm_test_ui_wait_for (toplevel_shown, &q));
   gtk_window_destroy (find_toplevel (&q));
 }
 
@@ -899,30 +698,30 @@ test_erase_history (Fixture       *f,
   GtkWindow *dialog;
 
   save_before_start (f, tm_charter_get_revision ());
-  start_app (f);
-  show_page (f, "choices");
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "choices");
   assert_switches (f, TM_CATEGORIES_ALL);
 
   /* Cancelling keeps everything. */
-  click (find_button (f, "Erase…"));
-  g_assert_true (wait_for (toplevel_shown, &q));
+  tm_test_ui_click (find_button (f, "Erase…"));
+  g_assert_true (tm_test_ui_wait_for (toplevel_shown, &q));
   dialog = find_toplevel (&q);
   g_assert_true (gtk_window_get_transient_for (dialog) == GTK_WINDOW (f->window));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   gtk_window_destroy (dialog);
-  drain_main_context ();
+  tm_test_ui_drain ();
   g_assert_cmpuint (g_list_model_get_n_items (
     tm_consent_store_get_history (tm_application_get_store (f->app))), ==, 1);
 
-  click (find_button (f, "Erase…"));
-  g_assert_true (wait_for (toplevel_shown, &q));
+  tm_test_ui_click (find_button (f, "Erase…"));
+  g_assert_true (tm_test_ui_wait_for (toplevel_shown, &q));
   dialog = find_toplevel (&q);
   g_assert_cmpint (adw_message_dialog_get_response_appearance (ADW_MESSAGE_DIALOG (dialog),
                                                                "erase"),
                    ==, ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "erase");
   gtk_window_destroy (dialog);
-  drain_main_context ();
+  tm_test_ui_drain ();
 
   g_assert_cmpuint (g_list_model_get_n_items (
     tm_consent_store_get_history (tm_application_get_store (f->app))), ==, 0);
@@ -955,18 +754,18 @@ test_export_history (Fixture       *f,
   GtkWindow *chooser;
 
   save_before_start (f, tm_charter_get_revision ());
-  start_app (f);
-  show_page (f, "choices");
-  click (find_button (f, "Export…"));
+  tm_test_ui_app_start (f);
+  tm_test_ui_app_show_page (f, "choices");
+  tm_test_ui_click (find_button (f, "Export…"));
   /* Without a portal, GtkFileChooserNative shows GTK's own dialog. */
-  g_assert_true (wait_for (toplevel_shown, &q));
+  g_assert_true (tm_test_ui_wait_for (toplevel_shown, &q));
   chooser = find_toplevel (&q);
   gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, &error);
   g_assert_no_error (error);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "history.json");
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
-  g_assert_true (wait_for (file_exists, out_path));
-  drain_main_context ();
+  g_assert_true (tm_test_ui_wait_for (file_exists, out_path));
+  tm_test_ui_drain ();
 
   g_file_get_contents (out_path, &contents, NULL, &error);
   g_assert_no_error (error);
@@ -989,13 +788,13 @@ test_corrupt_database_is_reported (Fixture       *f,
 
   g_file_set_contents (path, "this is not an SQLite database, not at all", -1, &error);
   g_assert_no_error (error);
-  start_app (f);
+  tm_test_ui_app_start (f);
   moved_aside = tm_consent_store_get_moved_aside (tm_application_get_store (f->app));
   g_assert_nonnull (moved_aside);
   g_assert_true (g_file_test (moved_aside, G_FILE_TEST_EXISTS));
 
   /* The dialog says where the old file went. */
-  g_assert_true (wait_for (toplevel_shown, &q));
+  g_assert_true (tm_test_ui_wait_for (toplevel_shown, &q));
   dialog = find_toplevel (&q);
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
                             moved_aside));
@@ -1021,7 +820,7 @@ test_unusable_data_dir_is_reported (Fixture       *f,
   g_assert_null (tm_application_get_store (f->app));
   g_application_activate (G_APPLICATION (f->app));
 
-  g_assert_true (wait_for (toplevel_shown, &q));
+  g_assert_true (tm_test_ui_wait_for (toplevel_shown, &q));
   dialog = find_toplevel (&q);
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
                             "--data-dir"));
@@ -1035,50 +834,29 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The test framework's own gtk_test_init() forces the C locale: set up the
-   * locale as the app does, then GTK. No session bus here: no accessibility bus. */
-  g_setenv ("GTK_A11Y", "none", TRUE);
-  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "disabled:", TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", TRUE);
-  tm_i18n_init ();
-  gtk_disable_setlocale ();
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    g_error ("cannot open a display: run this test under Xvfb (build-aux/with-display.sh)");
-  adw_init ();
+  /* No session bus here: no accessibility bus. */
+  tm_test_ui_init (&argc, &argv, "none");
 
-  g_test_add ("/ui/window/opens", Fixture, NULL,
-              fixture_setup, test_window_opens, fixture_teardown);
-  g_test_add ("/ui/charter/french-shows-the-seed-verbatim", Fixture, "fr",
-              fixture_setup, test_charter_in_french, fixture_teardown);
-  g_test_add ("/ui/language/switching-to-english-leaves-no-french", Fixture, "fr",
-              fixture_setup, test_switch_to_english, fixture_teardown);
-  g_test_add ("/ui/charter/side-by-side-shows-french-and-english", Fixture, "en",
-              fixture_setup, test_side_by_side, fixture_teardown);
-  g_test_add ("/ui/choices/necessary-is-locked-on-others-off", Fixture, "en",
-              fixture_setup, test_switches_sensitivity, fixture_teardown);
-  g_test_add ("/ui/choices/saves-survive-a-restart", Fixture, "en",
-              fixture_setup, test_choices_persist, fixture_teardown);
-  g_test_add ("/ui/choices/follow-a-choice-saved-elsewhere", Fixture, "en",
-              fixture_setup, test_follows_other_process, fixture_teardown);
-  g_test_add ("/ui/choices/outdated-choice-shows-the-notice", Fixture, "en",
-              fixture_setup, test_outdated_notice, fixture_teardown);
-  g_test_add ("/ui/choices/current-choice-shows-no-notice", Fixture, "en",
-              fixture_setup, test_current_has_no_notice, fixture_teardown);
-  g_test_add ("/ui/keyboard/tab-reaches-every-control", Fixture, "en",
-              fixture_setup, test_keyboard_reaches_every_control, fixture_teardown);
-  g_test_add ("/ui/choices/erase-asks-then-erases-everything", Fixture, "en",
-              fixture_setup, test_erase_history, fixture_teardown);
-  g_test_add ("/ui/choices/export-writes-the-history-as-json", Fixture, "en",
-              fixture_setup, test_export_history, fixture_teardown);
-  g_test_add ("/ui/store/corrupt-database-is-moved-aside-and-reported", Fixture, "en",
-              fixture_setup, test_corrupt_database_is_reported, fixture_teardown);
-  g_test_add ("/ui/store/unusable-data-folder-is-reported", Fixture, "en",
-              fixture_setup, test_unusable_data_dir_is_reported, fixture_teardown);
-  g_test_add ("/ui/about/opens", Fixture, "en",
-              fixture_setup, test_about, fixture_teardown);
-  g_test_add ("/ui/shortcuts/window-opens", Fixture, "en",
-              fixture_setup, test_shortcuts_window, fixture_teardown);
+  TM_TEST_UI_ADD ("/ui/window/opens", NULL, test_window_opens);
+  TM_TEST_UI_ADD ("/ui/charter/french-shows-the-seed-verbatim", "fr", test_charter_in_french);
+  TM_TEST_UI_ADD ("/ui/language/switching-to-english-leaves-no-french", "fr",
+                  test_switch_to_english);
+  TM_TEST_UI_ADD ("/ui/charter/side-by-side-shows-french-and-english", "en", test_side_by_side);
+  TM_TEST_UI_ADD ("/ui/choices/necessary-is-locked-on-others-off", "en", test_switches_sensitivity);
+  TM_TEST_UI_ADD ("/ui/choices/saves-survive-a-restart", "en", test_choices_persist);
+  TM_TEST_UI_ADD ("/ui/choices/follow-a-choice-saved-elsewhere", "en", test_follows_other_process);
+  TM_TEST_UI_ADD ("/ui/choices/outdated-choice-shows-the-notice", "en", test_outdated_notice);
+  TM_TEST_UI_ADD ("/ui/choices/current-choice-shows-no-notice", "en", test_current_has_no_notice);
+  TM_TEST_UI_ADD ("/ui/keyboard/tab-reaches-every-control", "en",
+                  test_keyboard_reaches_every_control);
+  TM_TEST_UI_ADD ("/ui/choices/erase-asks-then-erases-everything", "en", test_erase_history);
+  TM_TEST_UI_ADD ("/ui/choices/export-writes-the-history-as-json", "en", test_export_history);
+  TM_TEST_UI_ADD ("/ui/store/corrupt-database-is-moved-aside-and-reported", "en",
+                  test_corrupt_database_is_reported);
+  TM_TEST_UI_ADD ("/ui/store/unusable-data-folder-is-reported", "en",
+                  test_unusable_data_dir_is_reported);
+  TM_TEST_UI_ADD ("/ui/about/opens", "en", test_about);
+  TM_TEST_UI_ADD ("/ui/shortcuts/window-opens", "en", test_shortcuts_window);
 
   return g_test_run ();
 }

@@ -72,3 +72,74 @@ tm_test_run_temoinctl (const char * const *argv,
     return WEXITSTATUS (status);
   return -1;
 }
+
+int
+tm_test_temoinctl_va (const char  *data_dir,
+                      char       **out_stdout,
+                      char       **out_stderr,
+                      const char  *first,
+                      va_list      args)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *joined = NULL;
+  char *out = NULL;
+  char *err = NULL;
+  int status;
+
+  if (data_dir != NULL)
+    {
+      g_strv_builder_add (builder, "--data-dir");
+      g_strv_builder_add (builder, data_dir);
+    }
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_strv_builder_add (builder, arg);
+  argv = g_strv_builder_end (builder);
+
+  status = tm_test_run_temoinctl ((const char * const *) argv, &out, &err);
+  joined = g_strjoinv (" ", argv);
+  g_test_message ("temoinctl %s → %d\nstdout: %s\nstderr: %s", joined, status, out, err);
+
+  if (out_stdout != NULL)
+    *out_stdout = out;
+  else
+    g_free (out);
+  if (out_stderr != NULL)
+    *out_stderr = err;
+  else
+    g_free (err);
+  return status;
+}
+
+int
+tm_test_temoinctl (const char  *data_dir,
+                   char       **out_stdout,
+                   char       **out_stderr,
+                   const char  *first,
+                   ...)
+{
+  va_list args;
+  int status;
+
+  va_start (args, first);
+  status = tm_test_temoinctl_va (data_dir, out_stdout, out_stderr, first, args);
+  va_end (args);
+  return status;
+}
+
+guint
+tm_test_server_listen (SoupServer             *server,
+                       SoupServerListenOptions options)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  guint port;
+
+  soup_server_listen_local (server, 0, options, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  g_assert_nonnull (uris);
+  port = (guint) g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return port;
+}

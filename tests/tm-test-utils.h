@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -16,5 +17,23 @@ char     *tm_test_data_path    (const char *name);
 int       tm_test_run_temoinctl (const char * const *argv,
                                  char              **out_stdout,
                                  char              **out_stderr);
+/* Runs `temoinctl [--data-dir DATA_DIR] FIRST…` (NULL-terminated; without the option
+ * if @data_dir is NULL) and returns its exit status. Its output goes to @out_stdout
+ * and @out_stderr, each dropped if NULL, and to the test log. */
+int       tm_test_temoinctl     (const char  *data_dir,
+                                 char       **out_stdout,
+                                 char       **out_stderr,
+                                 const char  *first,
+                                 ...) G_GNUC_NULL_TERMINATED;
+/* The same, with the arguments after @first in @args. */
+int       tm_test_temoinctl_va  (const char  *data_dir,
+                                 char       **out_stdout,
+                                 char       **out_stderr,
+                                 const char  *first,
+                                 va_list      args);
+/* Makes @server listen on a free loopback port (soup_server_listen_local() with
+ * @options) and returns that port. */
+guint     tm_test_server_listen (SoupServer             *server,
+                                 SoupServerListenOptions options);
 
 G_END_DECLS

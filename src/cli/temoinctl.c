@@ -148,6 +148,8 @@ append_help_row (GString    *out,
   append_wrapped (out, right, HELP_COLUMN, HELP_COLUMN);
 }
 
+const char tm_cli_json_description[] = N_("Print JSON (stable keys, never translated)");
+
 static const GOptionEntry help_entry = {
   "help", 'h', 0, G_OPTION_ARG_NONE, NULL, N_("Show this help and exit"), NULL,
 };
@@ -391,9 +393,6 @@ tm_cli_resolve_data_dir (TmCliContext *ctx)
   return dir;
 }
 
-/* While the store opens, the core's own notes (untranslated log lines, such as
- * a database moved aside) are left out: temoinctl tells the user itself, in
- * their language. G_MESSAGES_DEBUG=temoin-core shows them. */
 static void
 quiet_core_log_cb (const char     *log_domain,
                    GLogLevelFlags  log_level,
@@ -404,6 +403,28 @@ quiet_core_log_cb (const char     *log_domain,
 
   if (debug != NULL && (strstr (debug, "all") != NULL || strstr (debug, log_domain) != NULL))
     g_log_default_handler (log_domain, log_level, message, user_data);
+}
+
+/**
+ * tm_cli_quiet_core_log_begin:
+ *
+ * While a store opens, the core's own notes (untranslated log lines, such as a
+ * database moved aside) are left out: temoinctl tells the user itself, in their
+ * language. G_MESSAGES_DEBUG=temoin-core shows them.
+ *
+ * Returns: the handler to pass to tm_cli_quiet_core_log_end()
+ */
+guint
+tm_cli_quiet_core_log_begin (void)
+{
+  return g_log_set_handler ("temoin-core", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
+                            quiet_core_log_cb, NULL);
+}
+
+void
+tm_cli_quiet_core_log_end (guint handler)
+{
+  g_log_remove_handler ("temoin-core", handler);
 }
 
 /**
@@ -428,10 +449,9 @@ tm_cli_open_consent_store (TmCliContext *ctx)
   if (dir == NULL)
     return NULL;
 
-  handler = g_log_set_handler ("temoin-core", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
-                               quiet_core_log_cb, NULL);
+  handler = tm_cli_quiet_core_log_begin ();
   store = tm_consent_store_new (dir, &error);
-  g_log_remove_handler ("temoin-core", handler);
+  tm_cli_quiet_core_log_end (handler);
   if (store == NULL)
     {
       g_autofree char *path = g_build_filename (dir, TM_CONSENT_STORE_FILENAME, NULL);
@@ -458,6 +478,213 @@ tm_cli_open_consent_store (TmCliContext *ctx)
       g_printerr ("\n");
     }
   return store;
+}
+
+/**
+ * tm_cli_parse_arguments:
+ * @help: the command's help, printed for -h/--help
+ * @entries: (nullable): the command's options, ending with an empty entry
+ * @min_args: how many arguments at least
+ * @max_args: how many at most, or -1 for any number
+ * @missing: (nullable): the message when fewer than @min_args are given, already
+ *   translated
+ * @argc: (inout): the number of arguments; argv[0] is the command's name
+ * @argv: (inout): the arguments; options are removed from it
+ *
+ * Returns: -1 to go on, else the exit status to return at once
+ */
+int
+tm_cli_parse_arguments (const TmCliHelp *help,
+                        GOptionEntry    *entries,
+                        int              min_args,
+                        int              max_args,
+                        const char      *missing,
+                        int             *argc,
+                        char          ***argv)
+{
+  int status;
+
+  g_return_val_if_fail (help != NULL, TM_CLI_EXIT_USAGE);
+  g_return_val_if_fail (max_args < 0 || max_args >= min_args, TM_CLI_EXIT_USAGE);
+
+  status = tm_cli_parse_options (help, entries, FALSE, argc, argv);
+  if (status >= 0)
+    return status;
+  if (*argc - 1 < min_args)
+    return tm_cli_usage_error (help->command, "%s",
+                               missing != NULL ? missing : _("An argument is missing."));
+  if (max_args >= 0 && *argc - 1 > max_args)
+    return tm_cli_usage_error (help->command, _("Unexpected argument '%s'."),
+                               (*argv)[max_args + 1]);
+  return -1;
+}
+
+/**
+ * tm_cli_run_group:
+ * @ctx: the global options
+ * @help: the command's help; help->commands lists its subcommands
+ * @funcs: the subcommands' functions, in the order of help->commands
+ * @argc: the number of arguments
+ * @argv: the command's name and its arguments
+ *
+ * Returns: the subcommand's exit status, or that of --help or a usage error
+ */
+int
+tm_cli_run_group (TmCliContext           *ctx,
+                  const TmCliHelp        *help,
+                  const TmCliCommandFunc *funcs,
+                  int                     argc,
+                  char                  **argv)
+{
+  int status;
+
+  g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_FAILURE);
+  g_return_val_if_fail (help != NULL && help->commands != NULL, TM_CLI_EXIT_FAILURE);
+
+  status = tm_cli_parse_options (help, NULL, TRUE, &argc, &argv);
+  if (status >= 0)
+    return status;
+  return tm_cli_dispatch (ctx, help->command, help->commands, funcs, argc, argv);
+}
+
+/**
+ * tm_cli_parse_category:
+ * @command: the command, for the usage error
+ * @id: what the user typed
+ * @out_category: (out): the category
+ *
+ * Returns: -1 when @id is a category, else %TM_CLI_EXIT_USAGE after a message
+ */
+int
+tm_cli_parse_category (const char *command,
+                       const char *id,
+                       TmCategory *out_category)
+{
+  g_return_val_if_fail (id != NULL && out_category != NULL, TM_CLI_EXIT_USAGE);
+
+  if (tm_category_from_id (id, out_category))
+    return -1;
+  return tm_cli_usage_error (command,
+                             _("Unknown category '%s'. The categories are necessary, "
+                               "statistics, first-party and third-party."), id);
+}
+
+/* on/off, and the spellings scripts tend to use. */
+static gboolean
+parse_switch (const char *value,
+              gboolean   *out_on)
+{
+  static const char * const on[] = { "on", "yes", "true", "1", NULL };
+  static const char * const off[] = { "off", "no", "false", "0", NULL };
+  g_autofree char *lower = g_ascii_strdown (value, -1);
+
+  if (g_strv_contains (on, lower))
+    *out_on = TRUE;
+  else if (g_strv_contains (off, lower))
+    *out_on = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/**
+ * tm_cli_parse_category_switches:
+ * @command: the command, for usage errors
+ * @pairs: (array length=n_pairs): "CATEGORY=on|off" arguments
+ * @n_pairs: their number
+ * @out_on: (out): the categories switched on
+ * @out_off: (out): the categories switched off
+ *
+ * Returns: -1 when every pair is good, else %TM_CLI_EXIT_USAGE after a message
+ *   about the first bad one
+ */
+int
+tm_cli_parse_category_switches (const char         *command,
+                                const char * const *pairs,
+                                int                 n_pairs,
+                                TmCategories       *out_on,
+                                TmCategories       *out_off)
+{
+  TmCategories set_on = 0, set_off = 0;
+
+  g_return_val_if_fail (n_pairs == 0 || pairs != NULL, TM_CLI_EXIT_USAGE);
+  g_return_val_if_fail (out_on != NULL && out_off != NULL, TM_CLI_EXIT_USAGE);
+
+  for (int i = 0; i < n_pairs; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (pairs[i], "=", 2);
+      TmCategory category;
+      gboolean on;
+      int status;
+
+      if (pair[0] == NULL || pair[1] == NULL)
+        return tm_cli_usage_error (command, _("'%s' is not of the form CATEGORY=on|off."),
+                                   pairs[i]);
+      status = tm_cli_parse_category (command, pair[0], &category);
+      if (status >= 0)
+        return status;
+      if (!parse_switch (pair[1], &on))
+        return tm_cli_usage_error (command, _("Unknown value '%s' for %s: use on or off."),
+                                   pair[1], pair[0]);
+      if (category == TM_CATEGORY_NECESSARY && !on)
+        return tm_cli_usage_error (command, "%s",
+                                   _("Necessary cookies cannot be refused: sites need them "
+                                     "to work, and they require no consent."));
+      if ((set_on | set_off) & TM_CATEGORY_BIT (category))
+        return tm_cli_usage_error (command, _("The category %s is given twice."), pair[0]);
+      if (on)
+        set_on |= TM_CATEGORY_BIT (category);
+      else
+        set_off |= TM_CATEGORY_BIT (category);
+    }
+  *out_on = set_on;
+  *out_off = set_off;
+  return -1;
+}
+
+/**
+ * tm_cli_text_cell:
+ * @text: (nullable): what to show
+ *
+ * Returns: (transfer full): @text as valid UTF-8 on one line, its control
+ *   characters shown as '?'
+ */
+char *
+tm_cli_text_cell (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar ch = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (ch))
+        g_string_append_c (out, '?');
+      else
+        g_string_append_unichar (out, ch);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * tm_cli_print_json:
+ * @writer: (transfer full): a finished document
+ *
+ * Prints it and a newline to stdout. JSON is UTF-8 whatever the locale: no
+ * conversion to the console's character set, as g_print() would do.
+ */
+void
+tm_cli_print_json (TmJsonWriter *writer)
+{
+  g_autofree char *doc = NULL;
+
+  g_return_if_fail (writer != NULL);
+
+  doc = tm_json_writer_free_to_string (writer);
+  fputs (doc, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
 }
 
 static const TmCliCommandInfo commands[] = {

@@ -51,19 +51,16 @@ bypass_list (TmCliContext *ctx,
   };
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      N_("Print JSON (stable keys, never translated)"), NULL },
+    TM_CLI_JSON_ENTRY (&json),
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(TmConsentStore) store = NULL;
   g_auto(GStrv) list = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, entries, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&help, entries, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[1]);
 
   store = tm_cli_open_consent_store (ctx);
   if (store == NULL)
@@ -73,14 +70,12 @@ bypass_list (TmCliContext *ctx,
   if (json)
     {
       TmJsonWriter *writer = tm_json_writer_new (TRUE);
-      g_autofree char *doc = NULL;
 
       tm_json_writer_begin_array (writer);
       for (guint i = 0; list[i] != NULL; i++)
         tm_json_writer_string (writer, list[i]);
       tm_json_writer_end_array (writer);
-      doc = tm_json_writer_free_to_string (writer);
-      g_print ("%s\n", doc);
+      tm_cli_print_json (writer);
     }
   else
     for (guint i = 0; list[i] != NULL; i++)
@@ -88,20 +83,19 @@ bypass_list (TmCliContext *ctx,
   return TM_CLI_EXIT_OK;
 }
 
-/* Normalizes the HOST arguments; a usage error names the first invalid one. */
+/* The options, then the HOST arguments, normalized; a usage error names the first
+ * invalid one. */
 static GPtrArray *
-normalize_arguments (const char  *command,
-                     int          argc,
-                     char       **argv,
-                     int         *status)
+parse_hosts (const TmCliHelp  *help,
+             int               argc,
+             char            **argv,
+             int              *status)
 {
   g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func (g_free);
 
-  if (argc < 2)
-    {
-      *status = tm_cli_usage_error (command, "%s", _("Say which host."));
-      return NULL;
-    }
+  *status = tm_cli_parse_arguments (help, NULL, 1, -1, _("Say which host."), &argc, &argv);
+  if (*status >= 0)
+    return NULL;
   for (int i = 1; i < argc; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -109,7 +103,7 @@ normalize_arguments (const char  *command,
 
       if (entry == NULL)
         {
-          *status = tm_cli_usage_error (command, "%s", error->message);
+          *status = tm_cli_usage_error (help->command, "%s", error->message);
           return NULL;
         }
       g_ptr_array_add (hosts, entry);
@@ -138,10 +132,7 @@ bypass_add (TmCliContext *ctx,
   g_auto(GStrv) updated = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  hosts = normalize_arguments (help.command, argc, argv, &status);
+  hosts = parse_hosts (&help, argc, argv, &status);
   if (hosts == NULL)
     return status;
 
@@ -176,10 +167,7 @@ bypass_remove (TmCliContext *ctx,
   g_auto(GStrv) updated = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  hosts = normalize_arguments (help.command, argc, argv, &status);
+  hosts = parse_hosts (&help, argc, argv, &status);
   if (hosts == NULL)
     return status;
 
@@ -251,12 +239,6 @@ tm_cli_bypass (TmCliContext *ctx,
     bypass_commands,
     entry_forms,
   };
-  int status;
 
-  g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_FAILURE);
-
-  status = tm_cli_parse_options (&help, NULL, TRUE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  return tm_cli_dispatch (ctx, help.command, bypass_commands, bypass_funcs, argc, argv);
+  return tm_cli_run_group (ctx, &help, bypass_funcs, argc, argv);
 }

@@ -52,8 +52,7 @@ ca_show (TmCliContext *ctx,
   };
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      N_("Print JSON (stable keys, never translated)"), NULL },
+    TM_CLI_JSON_ENTRY (&json),
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GError) error = NULL;
@@ -68,11 +67,9 @@ ca_show (TmCliContext *ctx,
   g_autofree char *path = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, entries, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&help, entries, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[1]);
 
   dir = tm_cli_resolve_data_dir (ctx);
   if (dir == NULL)
@@ -94,7 +91,6 @@ ca_show (TmCliContext *ctx,
   if (json)
     {
       TmJsonWriter *writer = tm_json_writer_new (TRUE);
-      g_autofree char *doc = NULL;
 
       tm_json_writer_begin_object (writer);
       tm_json_writer_member (writer, "name");
@@ -108,8 +104,7 @@ ca_show (TmCliContext *ctx,
       tm_json_writer_member (writer, "certificate");
       tm_json_writer_string (writer, path);
       tm_json_writer_end_object (writer);
-      doc = tm_json_writer_free_to_string (writer);
-      g_print ("%s\n", doc);
+      tm_cli_print_json (writer);
       return TM_CLI_EXIT_OK;
     }
 
@@ -144,11 +139,9 @@ ca_export (TmCliContext *ctx,
   gboolean existed;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&help, NULL, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[1]);
 
   dir = tm_cli_resolve_data_dir (ctx);
   if (dir == NULL)
@@ -205,11 +198,9 @@ ca_regenerate (TmCliContext *ctx,
   g_autofree char *fingerprint = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&help, NULL, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[1]);
 
   dir = tm_cli_resolve_data_dir (ctx);
   if (dir == NULL)
@@ -251,11 +242,9 @@ ca_delete (TmCliContext *ctx,
   g_autofree char *subject = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&help, NULL, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[1]);
 
   dir = tm_cli_resolve_data_dir (ctx);
   if (dir == NULL)
@@ -334,12 +323,6 @@ tm_cli_ca (TmCliContext *ctx,
     ca_commands,
     NULL,
   };
-  int status;
 
-  g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_FAILURE);
-
-  status = tm_cli_parse_options (&help, NULL, TRUE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  return tm_cli_dispatch (ctx, help.command, ca_commands, ca_funcs, argc, argv);
+  return tm_cli_run_group (ctx, &help, ca_funcs, argc, argv);
 }

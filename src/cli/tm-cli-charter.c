@@ -38,11 +38,9 @@ charter_show (TmCliContext *ctx,
   const char *language;
   int status;
 
-  status = tm_cli_parse_options (&help, entries, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&help, entries, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[1]);
 
   language = lang != NULL ? lang : tm_i18n_get_default_language ();
   if (!tm_i18n_is_offered (language))
@@ -94,12 +92,6 @@ tm_cli_charter (TmCliContext *ctx,
     charter_commands,
     NULL,
   };
-  int status;
 
-  g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_FAILURE);
-
-  status = tm_cli_parse_options (&help, NULL, TRUE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  return tm_cli_dispatch (ctx, help.command, charter_commands, charter_funcs, argc, argv);
+  return tm_cli_run_group (ctx, &help, charter_funcs, argc, argv);
 }

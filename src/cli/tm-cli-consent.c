@@ -18,15 +18,6 @@
 #include "tm-json.h"
 #include "tm-settings.h"
 
-/* Prints @writer's document and one newline to stdout. */
-static void
-print_json (TmJsonWriter *writer)
-{
-  g_autofree char *doc = tm_json_writer_free_to_string (writer);
-
-  g_print ("%s\n", doc);
-}
-
 static const char *
 method_label (TmConsentMethod method)
 {
@@ -72,7 +63,7 @@ print_consent_json (TmConsent *consent,
   TmJsonWriter *writer = tm_json_writer_new (TRUE);
 
   tm_consent_write_json (consent, writer, TRUE, outdated);
-  print_json (writer);
+  tm_cli_print_json (writer);
 }
 
 static void
@@ -191,17 +182,6 @@ print_consent (TmConsentStore *store,
     print_consent_human (store, consent, outdated);
 }
 
-/* Arguments left after the options: none is expected. */
-static int
-check_no_arguments (const char  *command,
-                    int          argc,
-                    char       **argv)
-{
-  if (argc > 1)
-    return tm_cli_usage_error (command, _("Unexpected argument '%s'."), argv[1]);
-  return -1;
-}
-
 static int
 consent_show (TmCliContext *ctx,
               int           argc,
@@ -218,18 +198,14 @@ consent_show (TmCliContext *ctx,
   };
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      N_("Print JSON (stable keys, never translated)"), NULL },
+    TM_CLI_JSON_ENTRY (&json),
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(TmConsentStore) store = NULL;
   g_autoptr(TmConsent) consent = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, entries, FALSE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  status = check_no_arguments (help.command, argc, argv);
+  status = tm_cli_parse_arguments (&help, entries, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
 
@@ -240,24 +216,6 @@ consent_show (TmCliContext *ctx,
   consent = tm_consent_store_dup_current (store);
   print_consent (store, consent, json);
   return TM_CLI_EXIT_OK;
-}
-
-/* on/off, and the spellings scripts tend to use. */
-static gboolean
-parse_switch (const char *value,
-              gboolean   *out_on)
-{
-  static const char * const on[] = { "on", "yes", "true", "1", NULL };
-  static const char * const off[] = { "off", "no", "false", "0", NULL };
-  g_autofree char *lower = g_ascii_strdown (value, -1);
-
-  if (g_strv_contains (on, lower))
-    *out_on = TRUE;
-  else if (g_strv_contains (off, lower))
-    *out_on = FALSE;
-  else
-    return FALSE;
-  return TRUE;
 }
 
 static int
@@ -315,35 +273,10 @@ consent_set (TmCliContext *ctx,
                                  "--reject-all."));
 
   /* Check every pair before touching the store: a bad one saves nothing. */
-  for (int i = 1; i < argc; i++)
-    {
-      g_auto(GStrv) pair = g_strsplit (argv[i], "=", 2);
-      TmCategory category;
-      gboolean on;
-
-      if (pair[0] == NULL || pair[1] == NULL)
-        return tm_cli_usage_error (help.command,
-                                   _("'%s' is not of the form CATEGORY=on|off."), argv[i]);
-      if (!tm_category_from_id (pair[0], &category))
-        return tm_cli_usage_error (help.command,
-                                   _("Unknown category '%s'. The categories are necessary, "
-                                     "statistics, first-party and third-party."), pair[0]);
-      if (!parse_switch (pair[1], &on))
-        return tm_cli_usage_error (help.command,
-                                   _("Unknown value '%s' for %s: use on or off."),
-                                   pair[1], pair[0]);
-      if (category == TM_CATEGORY_NECESSARY && !on)
-        return tm_cli_usage_error (help.command, "%s",
-                                   _("Necessary cookies cannot be refused: sites need them "
-                                     "to work, and they require no consent."));
-      if ((set_on | set_off) & TM_CATEGORY_BIT (category))
-        return tm_cli_usage_error (help.command, _("The category %s is given twice."),
-                                   pair[0]);
-      if (on)
-        set_on |= TM_CATEGORY_BIT (category);
-      else
-        set_off |= TM_CATEGORY_BIT (category);
-    }
+  status = tm_cli_parse_category_switches (help.command, (const char * const *) argv + 1,
+                                           argc - 1, &set_on, &set_off);
+  if (status >= 0)
+    return status;
 
   store = tm_cli_open_consent_store (ctx);
   if (store == NULL)
@@ -386,7 +319,7 @@ print_history_json (GPtrArray *history)
   for (guint i = 0; i < history->len; i++)
     tm_consent_write_json (g_ptr_array_index (history, i), writer, FALSE, FALSE);
   tm_json_writer_end_array (writer);
-  print_json (writer);
+  tm_cli_print_json (writer);
 }
 
 static void
@@ -442,8 +375,7 @@ consent_history (TmCliContext *ctx,
   gboolean erase = FALSE;
   gboolean yes = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      N_("Print JSON (stable keys, never translated)"), NULL },
+    TM_CLI_JSON_ENTRY (&json),
     { "erase", 0, 0, G_OPTION_ARG_NONE, &erase,
       N_("Erase the whole history (needs --yes)"), NULL },
     { "yes", 0, 0, G_OPTION_ARG_NONE, &yes,
@@ -455,10 +387,7 @@ consent_history (TmCliContext *ctx,
   g_autoptr(GError) error = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, entries, FALSE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  status = check_no_arguments (help.command, argc, argv);
+  status = tm_cli_parse_arguments (&help, entries, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
 
@@ -534,12 +463,6 @@ tm_cli_consent (TmCliContext *ctx,
     consent_commands,
     NULL,
   };
-  int status;
 
-  g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_FAILURE);
-
-  status = tm_cli_parse_options (&help, NULL, TRUE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  return tm_cli_dispatch (ctx, help.command, consent_commands, consent_funcs, argc, argv);
+  return tm_cli_run_group (ctx, &help, consent_funcs, argc, argv);
 }

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -16,21 +15,6 @@
 
 /* The latest instant ISO 8601 with four-digit years can write. */
 #define MAX_ISO_SECONDS G_GINT64_CONSTANT (253402300799)
-
-/* While the store opens, the core's own untranslated note about a damaged database
- * moved aside is left out: temoinctl says it itself, in the user's language, below.
- * G_MESSAGES_DEBUG=temoin-core shows it. */
-static void
-quiet_core_log_cb (const char     *log_domain,
-                   GLogLevelFlags  log_level,
-                   const char     *message,
-                   gpointer        user_data)
-{
-  const char *debug = g_getenv ("G_MESSAGES_DEBUG");
-
-  if (debug != NULL && (strstr (debug, "all") != NULL || strstr (debug, log_domain) != NULL))
-    g_log_default_handler (log_domain, log_level, message, user_data);
-}
 
 static TmSessionStore *
 open_session_store (TmCliContext *ctx)
@@ -45,10 +29,10 @@ open_session_store (TmCliContext *ctx)
   if (dir == NULL)
     return NULL;
 
-  handler = g_log_set_handler ("temoin-core", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
-                               quiet_core_log_cb, NULL);
+  /* The core's note about a damaged store moved aside is said below, translated. */
+  handler = tm_cli_quiet_core_log_begin ();
   store = tm_session_store_new (dir, &error);
-  g_log_remove_handler ("temoin-core", handler);
+  tm_cli_quiet_core_log_end (handler);
   if (store == NULL)
     {
       tm_cli_fail ("%s", error->message);
@@ -91,10 +75,10 @@ same_site_to_json (TmSameSite same_site)
     }
 }
 
-static char *
-cookies_to_json (GPtrArray *cookies)
+static void
+print_cookies_json (GPtrArray *cookies)
 {
-  g_autoptr(TmJsonWriter) w = tm_json_writer_new (TRUE);
+  TmJsonWriter *w = tm_json_writer_new (TRUE);
 
   tm_json_writer_begin_array (w);
   for (guint i = 0; i < cookies->len; i++)
@@ -139,26 +123,7 @@ cookies_to_json (GPtrArray *cookies)
       tm_json_writer_end_object (w);
     }
   tm_json_writer_end_array (w);
-  return tm_json_writer_free_to_string (g_steal_pointer (&w));
-}
-
-/* A cell of the human table: valid UTF-8 on one line. (transfer full) */
-static char *
-cell (const char *text)
-{
-  g_autofree char *valid = g_utf8_make_valid (text ? text : "", -1);
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = valid; *p; p = g_utf8_next_char (p))
-    {
-      gunichar ch = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (ch))
-        g_string_append_c (out, '?');
-      else
-        g_string_append_unichar (out, ch);
-    }
-  return g_string_free (out, FALSE);
+  tm_cli_print_json (w);
 }
 
 enum {
@@ -247,9 +212,9 @@ cookies_to_table (GPtrArray *cookies)
       if (categories->len == 0)
         g_string_append (categories, "-");
 
-      row[COL_NAME] = cell (cookie->name[0] ? cookie->name : "\"\"");
-      row[COL_DOMAIN] = cell (cookie->domain);
-      row[COL_PATH] = cell (cookie->path);
+      row[COL_NAME] = tm_cli_text_cell (cookie->name[0] ? cookie->name : "\"\"");
+      row[COL_DOMAIN] = tm_cli_text_cell (cookie->domain);
+      row[COL_PATH] = tm_cli_text_cell (cookie->path);
       row[COL_ATTRIBUTES] = g_strdup (attributes->str);
       row[COL_CATEGORIES] = g_strdup (categories->str);
       for (guint c = 0; c < N_COLS; c++)
@@ -269,7 +234,7 @@ cookies_to_table (GPtrArray *cookies)
 
       if (g_strcmp0 (site, last_site) != 0)
         {
-          g_autofree char *heading = cell (site);
+          g_autofree char *heading = tm_cli_text_cell (site);
 
           g_string_append_printf (out, "\n%s\n", heading);
           last_site = site;
@@ -284,7 +249,7 @@ cookies_to_table (GPtrArray *cookies)
 static const TmCliHelp list_help = {
   "cookies list",
   N_("[--url URL] [--site SITE] [--json]"),
-  N_("List the unexpired cookies the proxy keeps, by site. With --url, only those a "
+  N_("Lists the unexpired cookies the proxy keeps, by site. With --url, only those a "
      "browser would send to URL, in the order it would send them. The table leaves "
      "out the values; --json includes them."),
   NULL,
@@ -314,13 +279,12 @@ cookies_list (TmCliContext *ctx,
   g_autoptr(GError) error = NULL;
   int status;
 
-  status = tm_cli_parse_options (&list_help, entries, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&list_help, entries, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return tm_cli_usage_error ("cookies list", _("Unexpected argument '%s'."), argv[1]);
   if (site != NULL && *site == '\0')
-    return tm_cli_usage_error ("cookies list", "%s", _("The site given to --site is empty."));
+    return tm_cli_usage_error (list_help.command, "%s",
+                               _("The site given to --site is empty."));
 
   store = open_session_store (ctx);
   if (store == NULL)
@@ -333,7 +297,7 @@ cookies_list (TmCliContext *ctx,
   if (cookies == NULL)
     {
       if (g_error_matches (error, TM_SESSION_STORE_ERROR, TM_SESSION_STORE_ERROR_INVALID_URL))
-        return tm_cli_usage_error ("cookies list", "%s", error->message);
+        return tm_cli_usage_error (list_help.command, "%s", error->message);
       return tm_cli_fail ("%s", error->message);
     }
 
@@ -353,13 +317,7 @@ cookies_list (TmCliContext *ctx,
     }
 
   if (json)
-    {
-      g_autofree char *doc = cookies_to_json (cookies);
-
-      /* JSON is UTF-8 whatever the locale: no conversion as g_print() would do. */
-      fputs (doc, stdout);
-      fputs ("\n", stdout);
-    }
+    print_cookies_json (cookies);
   else if (cookies->len == 0)
     {
       /* With a filter, the store may well hold cookies: only none matched. */
@@ -383,7 +341,7 @@ cookies_list (TmCliContext *ctx,
 static const TmCliHelp purge_help = {
   "cookies purge",
   N_("--all\n--category CATEGORY\n--site SITE"),
-  N_("Delete cookies from the proxy's store and print how many were deleted on "
+  N_("Deletes cookies from the proxy's store and prints how many were deleted on "
      "standard output (0 is not an error). A running proxy then tells browsers to "
      "delete their copies."),
   NULL,
@@ -413,20 +371,21 @@ cookies_purge (TmCliContext *ctx,
   gint64 n;
   int status;
 
-  status = tm_cli_parse_options (&purge_help, entries, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&purge_help, entries, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return tm_cli_usage_error ("cookies purge", _("Unexpected argument '%s'."), argv[1]);
   if ((all ? 1 : 0) + (category != NULL ? 1 : 0) + (site != NULL ? 1 : 0) != 1)
-    return tm_cli_usage_error ("cookies purge", "%s",
+    return tm_cli_usage_error (purge_help.command, "%s",
                                _("Give exactly one of --all, --category and --site."));
-  if (category != NULL && !tm_category_from_id (category, &cat))
-    return tm_cli_usage_error ("cookies purge",
-                               _("Unknown category '%s': use necessary, statistics, "
-                                 "first-party or third-party."), category);
+  if (category != NULL)
+    {
+      status = tm_cli_parse_category (purge_help.command, category, &cat);
+      if (status >= 0)
+        return status;
+    }
   if (site != NULL && *site == '\0')
-    return tm_cli_usage_error ("cookies purge", "%s", _("The site given to --site is empty."));
+    return tm_cli_usage_error (purge_help.command, "%s",
+                               _("The site given to --site is empty."));
 
   kind = all ? TM_PURGE_ALL : category != NULL ? TM_PURGE_CATEGORY : TM_PURGE_SITE;
 
@@ -458,7 +417,7 @@ static const TmCliCommandFunc subcommand_funcs[] = {
 
 static const TmCliHelp cookies_help = {
   "cookies",
-  N_("COMMAND [OPTION…]"),
+  N_("COMMAND [ARGUMENT…]"),
   N_("The cookies the proxy let through, kept in cookies.sqlite in the data directory."),
   subcommands,
   NULL,
@@ -469,12 +428,5 @@ tm_cli_cookies (TmCliContext *ctx,
                 int           argc,
                 char        **argv)
 {
-  int status;
-
-  g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_USAGE);
-
-  status = tm_cli_parse_options (&cookies_help, NULL, TRUE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  return tm_cli_dispatch (ctx, "cookies", subcommands, subcommand_funcs, argc, argv);
+  return tm_cli_run_group (ctx, &cookies_help, subcommand_funcs, argc, argv);
 }

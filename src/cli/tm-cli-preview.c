@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
 
 #include "tm-charter.h"
 #include "tm-classifier.h"
@@ -16,23 +17,6 @@
 #include "tm-json.h"
 #include "tm-preview.h"
 #include "tm-rules.h"
-
-static gboolean
-parse_switch (const char *value,
-              gboolean   *out_on)
-{
-  static const char * const on[] = { "on", "yes", "true", "1", NULL };
-  static const char * const off[] = { "off", "no", "false", "0", NULL };
-  g_autofree char *lower = g_ascii_strdown (value, -1);
-
-  if (g_strv_contains (on, lower))
-    *out_on = TRUE;
-  else if (g_strv_contains (off, lower))
-    *out_on = FALSE;
-  else
-    return FALSE;
-  return TRUE;
-}
 
 static void
 write_item_json (TmJsonWriter  *w,
@@ -64,8 +48,7 @@ write_item_json (TmJsonWriter  *w,
 static void
 print_json (GListModel *items)
 {
-  g_autoptr(TmJsonWriter) w = tm_json_writer_new (TRUE);
-  g_autofree char *text = NULL;
+  TmJsonWriter *w = tm_json_writer_new (TRUE);
 
   tm_json_writer_begin_array (w);
   for (guint i = 0; i < g_list_model_get_n_items (items); i++)
@@ -75,27 +58,7 @@ print_json (GListModel *items)
       write_item_json (w, item);
     }
   tm_json_writer_end_array (w);
-  text = tm_json_writer_free_to_string (g_steal_pointer (&w));
-  g_print ("%s\n", text);
-}
-
-/* A cell: valid UTF-8 on one line. (transfer full) */
-static char *
-cell (const char *text)
-{
-  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = valid; *p; p = g_utf8_next_char (p))
-    {
-      gunichar ch = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (ch))
-        g_string_append_c (out, '?');
-      else
-        g_string_append_unichar (out, ch);
-    }
-  return g_string_free (out, FALSE);
+  tm_cli_print_json (w);
 }
 
 enum {
@@ -151,8 +114,8 @@ print_table (GListModel *items)
         if (bits & TM_CATEGORY_BIT (c))
           g_string_append_printf (categories, "%s%s", categories->len ? ", " : "",
                                   tm_category_get_title (c));
-      row[COL_NAME] = cell (name[0] != '\0' ? name : "\"\"");
-      row[COL_SITE] = cell (tm_preview_item_get_site (item));
+      row[COL_NAME] = tm_cli_text_cell (name[0] != '\0' ? name : "\"\"");
+      row[COL_SITE] = tm_cli_text_cell (tm_preview_item_get_site (item));
       row[COL_CATEGORIES] = g_strdup (categories->str);
       /* Translators: a decision of `temoinctl preview` */
       row[COL_DECISION] = g_strdup (tm_preview_item_get_keep (item) ? _("kept")
@@ -202,6 +165,36 @@ fetch_cb (GObject      *source,
   g_main_loop_quit (r->loop);
 }
 
+/* Fetches @url with @preview; fills @r. */
+static void
+fetch (TmPreview    *preview,
+       const char   *url,
+       TmCategories  accepted,
+       FetchResult  *r)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  r->loop = loop;
+  tm_preview_fetch_async (preview, url, accepted, NULL, fetch_cb, r);
+  g_main_loop_run (loop);
+  r->loop = NULL;
+}
+
+/* Whether tm_preview_fetch_async() takes @url (http or https, with a host), as
+ * tm-preview.c checks it before any network access. */
+static gboolean
+url_is_web_address (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  const char *scheme;
+
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  return (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0)
+         && g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0';
+}
+
 int
 tm_cli_preview (TmCliContext *ctx,
                 int           argc,
@@ -209,7 +202,8 @@ tm_cli_preview (TmCliContext *ctx,
 {
   static const TmCliHelp help = {
     "preview",
-    N_("[--with CATEGORY=on|off]… [--resolve HOST:PORT:ADDR]… [--json] URL\n"
+    /* Every option is listed below: the usage lines fit in 80 columns. */
+    N_("[--with CATEGORY=on|off]… [OPTION…] URL\n"
        "[--with CATEGORY=on|off]… [--json] --scenario"),
     N_("Shows which cookies a site sets and which of them your choice keeps or "
        "blocks, and why, without saving anything. With a URL, Témoin visits it as a "
@@ -250,6 +244,7 @@ tm_cli_preview (TmCliContext *ctx,
 
   g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_FAILURE);
 
+  /* Whether a URL is wanted depends on --scenario: the options come first. */
   status = tm_cli_parse_options (&help, entries, FALSE, &argc, &argv);
   if (status >= 0)
     return status;
@@ -266,45 +261,35 @@ tm_cli_preview (TmCliContext *ctx,
     return tm_cli_usage_error (help.command, "%s",
                                _("--resolve applies to a URL, not to --scenario."));
 
-  for (guint i = 0; with != NULL && with[i] != NULL; i++)
-    {
-      g_auto(GStrv) pair = g_strsplit (with[i], "=", 2);
-      TmCategory category;
-      gboolean on;
+  status = tm_cli_parse_category_switches (help.command, (const char * const *) with,
+                                           with != NULL ? (int) g_strv_length (with) : 0,
+                                           &set_on, &set_off);
+  if (status >= 0)
+    return status;
 
-      if (pair[0] == NULL || pair[1] == NULL)
-        return tm_cli_usage_error (help.command,
-                                   _("'%s' is not of the form CATEGORY=on|off."), with[i]);
-      if (!tm_category_from_id (pair[0], &category))
-        return tm_cli_usage_error (help.command,
-                                   _("Unknown category '%s'. The categories are necessary, "
-                                     "statistics, first-party and third-party."), pair[0]);
-      if (!parse_switch (pair[1], &on))
-        return tm_cli_usage_error (help.command,
-                                   _("Unknown value '%s' for %s: use on or off."),
-                                   pair[1], pair[0]);
-      if (category == TM_CATEGORY_NECESSARY && !on)
-        return tm_cli_usage_error (help.command, "%s",
-                                   _("Necessary cookies cannot be refused: sites need them "
-                                     "to work, and they require no consent."));
-      if ((set_on | set_off) & TM_CATEGORY_BIT (category))
-        return tm_cli_usage_error (help.command, _("The category %s is given twice."),
-                                   pair[0]);
-      if (on)
-        set_on |= TM_CATEGORY_BIT (category);
-      else
-        set_off |= TM_CATEGORY_BIT (category);
-    }
-
+  /* The command line is checked before the store is opened: the resolve rules, and
+   * an address that is not a web address (the core's own words say why). */
+  classifier = tm_classifier_new ();
   if (!scenario)
     {
-      classifier = tm_classifier_new ();
       preview = tm_preview_new (classifier);
       for (guint i = 0; resolve != NULL && resolve[i] != NULL; i++)
         if (!tm_preview_add_resolve (preview, resolve[i], &error))
           return tm_cli_usage_error (help.command, "%s", error->message);
-      g_clear_object (&preview);
-      g_clear_object (&classifier);
+      if (!url_is_web_address (argv[1]))
+        {
+          FetchResult r = { NULL, NULL, NULL, 0, NULL };
+
+          fetch (preview, argv[1], TM_CATEGORIES_DEFAULT, &r);
+          g_clear_object (&r.items);
+          g_free (r.final_url);
+          if (r.error != NULL)
+            {
+              g_autoptr(GError) url_error = r.error;
+
+              return tm_cli_usage_error (help.command, "%s", url_error->message);
+            }
+        }
     }
 
   store = tm_cli_open_consent_store (ctx);
@@ -317,21 +302,15 @@ tm_cli_preview (TmCliContext *ctx,
   rules = tm_rules_new (store, &error);
   if (rules == NULL)
     return tm_cli_fail (_("Cannot read your cookie rules: %s"), error->message);
-  classifier = tm_classifier_new ();
   tm_classifier_set_rules (classifier, rules);
 
   if (scenario)
     items = tm_preview_run_scenario (classifier, accepted);
   else
     {
-      g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-      FetchResult r = { loop, NULL, NULL, 0, NULL };
+      FetchResult r = { NULL, NULL, NULL, 0, NULL };
 
-      preview = tm_preview_new (classifier);
-      for (guint i = 0; resolve != NULL && resolve[i] != NULL; i++)
-        tm_preview_add_resolve (preview, resolve[i], NULL);
-      tm_preview_fetch_async (preview, argv[1], accepted, NULL, fetch_cb, &r);
-      g_main_loop_run (loop);
+      fetch (preview, argv[1], accepted, &r);
       if (r.items == NULL)
         {
           g_autoptr(GError) fetch_error = r.error;

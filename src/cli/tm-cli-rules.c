@@ -20,21 +20,10 @@ fail_with (const char *command,
   if (g_error_matches (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID)
       && !g_str_equal (command, "rules import"))
     return tm_cli_usage_error (command, "%s", error->message);
+  if (g_error_matches (error, TM_RULES_ERROR, TM_RULES_ERROR_NOT_FOUND))
+    return tm_cli_fail ("%s %s", error->message,
+                        _("Run 'temoinctl rules list' to see your rules."));
   return tm_cli_fail ("%s", error->message);
-}
-
-static int
-check_arguments (const TmCliHelp *help,
-                 int              argc,
-                 char           **argv,
-                 int              wanted)
-{
-  if (argc - 1 < wanted)
-    return tm_cli_usage_error (help->command, "%s", _("An argument is missing."));
-  if (argc - 1 > wanted)
-    return tm_cli_usage_error (help->command, _("Unexpected argument '%s'."),
-                               argv[wanted + 1]);
-  return -1;
 }
 
 /* What every rules subcommand that takes plain arguments does first: its options
@@ -50,10 +39,7 @@ prepare (TmCliContext      *ctx,
 {
   int status;
 
-  status = tm_cli_parse_options (help, NULL, FALSE, argc, argv);
-  if (status >= 0)
-    return status;
-  status = check_arguments (help, *argc, *argv, n_args);
+  status = tm_cli_parse_arguments (help, NULL, n_args, n_args, NULL, argc, argv);
   if (status >= 0)
     return status;
 
@@ -161,10 +147,7 @@ rules_list (TmCliContext *ctx,
   guint counts[3] = { 0, 0, 0 };
   int status;
 
-  status = tm_cli_parse_options (&help, entries, FALSE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  status = check_arguments (&help, argc, argv, 0);
+  status = tm_cli_parse_arguments (&help, entries, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
 
@@ -195,13 +178,21 @@ rules_list (TmCliContext *ctx,
         /* Translators: headings of `temoinctl rules list` */
         N_("Overrides:"), N_("Site exceptions:"), N_("Imported cookie databases:"),
       };
+      /* One sentence per heading, so that each can take its own grammatical gender. */
+      const char *empty[] = {
+        /* Translators: under the heading "Overrides:" of `temoinctl rules list` */
+        N_("No overrides"),
+        /* Translators: under the heading "Site exceptions:" */
+        N_("No site exceptions"),
+        /* Translators: under the heading "Imported cookie databases:" */
+        N_("No imported cookie databases"),
+      };
 
       if (out->len > 0)
         g_string_append_c (out, '\n');
       g_string_append_printf (out, "%s\n", _(titles[kind]));
       if (counts[kind] == 0)
-        /* Translators: under a heading of `temoinctl rules list` */
-        g_string_append_printf (out, "  %s\n", _("none"));
+        g_string_append_printf (out, "  %s\n", _(empty[kind]));
       for (guint i = 0; i < rules->len; i++)
         {
           TmRule *rule = g_ptr_array_index (rules, i);
@@ -265,10 +256,7 @@ rules_override (TmCliContext *ctx,
   TmCategories categories = 0;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  status = check_arguments (&help, argc, argv, 3);
+  status = tm_cli_parse_arguments (&help, NULL, 3, 3, NULL, &argc, &argv);
   if (status >= 0)
     return status;
 
@@ -278,10 +266,9 @@ rules_override (TmCliContext *ctx,
       TmCategory category;
 
       g_strstrip (names[i]);
-      if (!tm_category_from_id (names[i], &category))
-        return tm_cli_usage_error (help.command,
-                                   _("Unknown category '%s'. The categories are necessary, "
-                                     "statistics, first-party and third-party."), names[i]);
+      status = tm_cli_parse_category (help.command, names[i], &category);
+      if (status >= 0)
+        return status;
       categories |= TM_CATEGORY_BIT (category);
     }
 
@@ -450,12 +437,6 @@ tm_cli_rules (TmCliContext *ctx,
     rules_commands,
     NULL,
   };
-  int status;
 
-  g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_FAILURE);
-
-  status = tm_cli_parse_options (&help, NULL, TRUE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  return tm_cli_dispatch (ctx, help.command, rules_commands, rules_funcs, argc, argv);
+  return tm_cli_run_group (ctx, &help, rules_funcs, argc, argv);
 }

@@ -57,13 +57,10 @@ settings_get (TmCliContext *ctx,
   g_autofree char *value = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&help, NULL, 1, 1, _("Say which setting to print."),
+                                   &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc < 2)
-    return tm_cli_usage_error (help.command, "%s", _("Say which setting to print."));
-  if (argc > 2)
-    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[2]);
   if (tm_settings_lookup (argv[1]) == NULL)
     return unknown_key (help.command, argv[1]);
 
@@ -95,14 +92,11 @@ settings_set (TmCliContext *ctx,
   g_autofree char *normalized = NULL;
   int status;
 
-  status = tm_cli_parse_options (&help, NULL, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&help, NULL, 2, 2,
+                                   _("Say which setting to change and its new value."),
+                                   &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc < 3)
-    return tm_cli_usage_error (help.command, "%s",
-                               _("Say which setting to change and its new value."));
-  if (argc > 3)
-    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[3]);
   if (tm_settings_lookup (argv[1]) == NULL)
     return unknown_key (help.command, argv[1]);
 
@@ -140,8 +134,7 @@ settings_list (TmCliContext *ctx,
   };
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      N_("Print JSON (stable keys, never translated)"), NULL },
+    TM_CLI_JSON_ENTRY (&json),
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(TmConsentStore) store = NULL;
@@ -151,11 +144,9 @@ settings_list (TmCliContext *ctx,
   gsize n;
   int status;
 
-  status = tm_cli_parse_options (&help, entries, FALSE, &argc, &argv);
+  status = tm_cli_parse_arguments (&help, entries, 0, 0, NULL, &argc, &argv);
   if (status >= 0)
     return status;
-  if (argc > 1)
-    return tm_cli_usage_error (help.command, _("Unexpected argument '%s'."), argv[1]);
 
   store = tm_cli_open_consent_store (ctx);
   if (store == NULL)
@@ -205,11 +196,8 @@ settings_list (TmCliContext *ctx,
 
   if (json)
     {
-      g_autofree char *doc = NULL;
-
       tm_json_writer_end_object (writer);
-      doc = tm_json_writer_free_to_string (writer);
-      g_print ("%s\n", doc);
+      tm_cli_print_json (writer);
     }
   else
     fputs (out->str, stdout);
@@ -252,13 +240,6 @@ tm_cli_settings (TmCliContext *ctx,
     settings_commands,
     NULL,
   };
-  int status;
 
-  g_return_val_if_fail (ctx != NULL, TM_CLI_EXIT_FAILURE);
-
-  status = tm_cli_parse_options (&help, NULL, TRUE, &argc, &argv);
-  if (status >= 0)
-    return status;
-  return tm_cli_dispatch (ctx, help.command, settings_commands, settings_funcs,
-                          argc, argv);
+  return tm_cli_run_group (ctx, &help, settings_funcs, argc, argv);
 }

@@ -27,7 +27,7 @@ typedef int (*TmCliCommandFunc) (TmCliContext *ctx,
                                  int           argc,
                                  char        **argv);
 
-int tm_cli_consent  (TmCliContext *ctx, int argc, char **argv);   /* temoinctl.c / tm-cli-consent.c */
+int tm_cli_consent  (TmCliContext *ctx, int argc, char **argv);   /* tm-cli-consent.c */
 int tm_cli_charter  (TmCliContext *ctx, int argc, char **argv);
 int tm_cli_settings (TmCliContext *ctx, int argc, char **argv);
 int tm_cli_serve    (TmCliContext *ctx, int argc, char **argv);   /* tm-cli-serve.c */
@@ -48,6 +48,7 @@ int  tm_cli_fail        (const char *format,
 
 /* Helpers shared by the subcommands (temoinctl.c). */
 #include "tm-consent-store.h"
+#include "tm-json.h"
 
 /* One line of a --help listing of commands: @name is never translated,
  * @summary is an N_() string. */
@@ -96,5 +97,61 @@ char *tm_cli_resolve_data_dir (TmCliContext *ctx);
  * database was moved aside; NULL after telling the user why it failed (then
  * return TM_CLI_EXIT_FAILURE). */
 TmConsentStore *tm_cli_open_consent_store (TmCliContext *ctx);
+
+/* What most subcommands do first: parse @entries (see tm_cli_parse_options()), then
+ * check that between @min_args and @max_args arguments are left (-1: any number).
+ * @missing is the message when too few are given (already translated; %NULL for
+ * "An argument is missing."). Returns -1 to go on, else the exit status. */
+int  tm_cli_parse_arguments (const TmCliHelp *help,
+                             GOptionEntry    *entries,
+                             int              min_args,
+                             int              max_args,
+                             const char      *missing,
+                             int             *argc,
+                             char          ***argv);
+
+/* What every command with subcommands does: its --help (listing help->commands),
+ * then the subcommand, found in help->commands and run from the parallel @funcs. */
+int  tm_cli_run_group       (TmCliContext           *ctx,
+                             const TmCliHelp        *help,
+                             const TmCliCommandFunc *funcs,
+                             int                     argc,
+                             char                  **argv);
+
+/* Reads a category id ("statistics"). Returns -1 with @out_category set, else
+ * tm_cli_usage_error() for @command after saying which ids exist. */
+int  tm_cli_parse_category  (const char *command,
+                             const char *id,
+                             TmCategory *out_category);
+
+/* Reads @n_pairs "CATEGORY=on|off" (on/off, yes/no, true/false, 1/0), refusing
+ * necessary=off and a category given twice. Returns -1 with the categories
+ * switched on and off, else tm_cli_usage_error() for @command. */
+int  tm_cli_parse_category_switches (const char         *command,
+                                     const char * const *pairs,
+                                     int                 n_pairs,
+                                     TmCategories       *out_on,
+                                     TmCategories       *out_off);
+
+/* While the core opens a store, its own untranslated notes (such as a database
+ * moved aside) are left out: temoinctl tells the user itself, in their language.
+ * G_MESSAGES_DEBUG=temoin-core shows them. Returns what to hand to
+ * tm_cli_quiet_core_log_end(). */
+guint tm_cli_quiet_core_log_begin (void);
+void  tm_cli_quiet_core_log_end   (guint handler);
+
+/* A cell of a table printed for people: valid UTF-8 on one line, control
+ * characters shown as '?'. (transfer full) */
+char *tm_cli_text_cell      (const char *text);
+
+/* The --json option most listing commands take, as an entry of their GOptionEntry
+ * array: @flag is a gboolean * set when it is given. */
+extern const char tm_cli_json_description[];
+#define TM_CLI_JSON_ENTRY(flag) \
+  { "json", 0, 0, G_OPTION_ARG_NONE, (flag), tm_cli_json_description, NULL }
+
+/* Prints the document of @writer (which it frees) and a newline to stdout, as
+ * UTF-8 whatever the locale's character set. */
+void  tm_cli_print_json     (TmJsonWriter *writer);
 
 G_END_DECLS

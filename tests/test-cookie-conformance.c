@@ -443,9 +443,10 @@ run_steps (const Case     *c,
           g_assert_true ((last == NULL) == (error != NULL));
           if (last != NULL)
             {
-              /* The proxy mirrors with categories set; the store requires it. */
+              /* The proxy mirrors with categories set; the store requires it.
+               * It says the scheme, as the proxy does. */
               last->categories = TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY);
-              tm_session_store_put (store, last);
+              tm_session_store_put_from (store, last, from->https);
             }
           break;
 

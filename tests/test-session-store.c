@@ -303,7 +303,7 @@ test_replacement_replaces_only_itself (void)
   put (store, make_cookie ("a", "docs-1", "example.org", FALSE, "/docs", EXPIRES_2100, 1, 200));
   put (store, make_cookie ("a", "other-1", "example.com", FALSE, "/", EXPIRES_2100, 1, 250));
   flush (store);
-  put (store, make_cookie ("a", "root-2", "example.org", TRUE, "/", TM_COOKIE_SESSION,
+  put (store, make_cookie ("a", "root-2", "example.org", FALSE, "/", TM_COOKIE_SESSION,
                            2, 300));
   flush (store);
 
@@ -319,7 +319,7 @@ test_replacement_replaces_only_itself (void)
       if (g_str_equal (c->domain, "example.org") && g_str_equal (c->path, "/"))
         {
           g_assert_cmpstr (c->value, ==, "root-2");
-          g_assert_true (c->host_only);
+          g_assert_false (c->host_only);
           g_assert_cmpint (c->expires, ==, TM_COOKIE_SESSION);
           g_assert_cmpuint (c->categories, ==, 2);
           /* RFC 6265bis: the replacement keeps the old creation time. */
@@ -327,6 +327,148 @@ test_replacement_replaces_only_itself (void)
         }
       else if (g_str_equal (c->domain, "example.com"))
         g_assert_cmpstr (c->value, ==, "other-1");
+    }
+
+  g_clear_object (&store);
+  tm_test_rmdir (dir);
+}
+
+static TmCookie *
+make_secure (TmCookie *cookie)
+{
+  cookie->secure = TRUE;
+  return cookie;
+}
+
+static void
+put_insecure (TmSessionStore *store,
+              TmCookie       *cookie)
+{
+  g_autoptr(TmCookie) owned = cookie;
+
+  tm_session_store_put_from (store, owned, FALSE);
+}
+
+/* RFC 6265bis 5.7 steps 10 and 16, decided when the batch is written. */
+static void
+test_insecure_origin_leaves_secure_cookies_alone (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autoptr(TmSessionStore) store = open_store (dir);
+  g_autoptr(GPtrArray) cookies = NULL;
+  g_autofree char *s = NULL;
+  g_autofree char *sql = NULL;
+  TmCategories nec = TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY);
+  const TmCookie *c;
+
+  /* Queued in one batch, in this order: the Secure one is already there when the
+   * plain one comes. tm_session_store_put() means a secure origin. */
+  put (store, make_secure (make_cookie ("s", "secure", "www.example.org", TRUE, "/",
+                                        EXPIRES_2100, nec, 1)));
+  put_insecure (store, make_cookie ("s", "plain", "www.example.org", TRUE, "/",
+                                    EXPIRES_2100, nec, 2));
+  put_insecure (store, make_cookie ("s", "deeper", "www.example.org", TRUE, "/a",
+                                    EXPIRES_2100, nec, 3));
+  put_insecure (store, make_cookie ("s", "parent", "example.org", FALSE, "/",
+                                    EXPIRES_2100, nec, 4));
+  put_insecure (store, make_cookie ("s", "", "www.example.org", TRUE, "/", 0, nec, 5));
+  /* A Secure cookie over plain HTTP is ignored whatever is stored. */
+  put_insecure (store, make_secure (make_cookie ("t", "secure", "www.example.org", TRUE,
+                                                 "/", EXPIRES_2100, nec, 6)));
+  /* Not in the way of the Secure "s": another name, an unrelated host. */
+  put_insecure (store, make_cookie ("u", "plain", "www.example.org", TRUE, "/",
+                                    EXPIRES_2100, nec, 7));
+  put_insecure (store, make_cookie ("s", "sibling", "other.example.org", TRUE, "/",
+                                    EXPIRES_2100, nec, 8));
+  flush (store);
+
+  cookies = list (store, NULL);
+  s = describe (cookies);
+  g_assert_cmpstr (s, ==, "s@www.example.org/ u@www.example.org/ s@other.example.org/");
+  c = find (cookies, "s", "/");
+  g_assert_cmpstr (c->value, ==, "secure");
+  g_assert_true (c->secure);
+  g_clear_pointer (&cookies, g_ptr_array_unref);
+  g_clear_pointer (&s, g_free);
+
+  /* The path test is one-way: a plain cookie on a shorter path is set beside a
+   * Secure one on a longer path. */
+  put (store, make_secure (make_cookie ("p", "secure", "www.example.org", TRUE, "/deep",
+                                        EXPIRES_2100, nec, 10)));
+  put_insecure (store, make_cookie ("p", "plain", "www.example.org", TRUE, "/",
+                                    EXPIRES_2100, nec, 11));
+  flush (store);
+  cookies = list_for_url (store, "https://www.example.org/deep");
+  s = describe (cookies);
+  g_assert_cmpstr (s, ==, "p@www.example.org/deep s@www.example.org/ u@www.example.org/ "
+                          "p@www.example.org/");
+  g_clear_pointer (&cookies, g_ptr_array_unref);
+  g_clear_pointer (&s, g_free);
+
+  /* An expired Secure cookie not yet trimmed is not in the way. */
+  sql = g_strdup_printf ("INSERT INTO cookies (name, value, domain, host_only, path, expires,"
+                         " secure, http_only, partitioned, categories, created, last_access)"
+                         " VALUES ('x', 'old', 'www.example.org', 1, '/', %" G_GINT64_FORMAT
+                         ", 1, 0, 0, 1, 20, 20)", g_get_real_time () / G_USEC_PER_SEC - 60);
+  exec_sql (dir, sql);
+  put_insecure (store, make_cookie ("x", "plain", "www.example.org", TRUE, "/",
+                                    EXPIRES_2100, nec, 21));
+  flush (store);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM cookies WHERE name = 'x'"), ==, 1);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM cookies WHERE name = 'x' "
+                                   "AND CAST (value AS TEXT) = 'plain' AND secure = 0"), ==, 1);
+
+  /* Over a secure channel, a plain cookie replaces the Secure one. */
+  put (store, make_cookie ("s", "plain", "www.example.org", TRUE, "/", EXPIRES_2100, nec, 30));
+  flush (store);
+  cookies = list_for_url (store, "http://www.example.org/");
+  c = find (cookies, "s", "/");
+  g_assert_nonnull (c);
+  g_assert_cmpstr (c->value, ==, "plain");
+  g_assert_false (c->secure);
+
+  g_clear_object (&store);
+  tm_test_rmdir (dir);
+}
+
+/* The path is matched as the client sends it. */
+static void
+test_list_for_url_path_as_sent (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autoptr(TmSessionStore) store = open_store (dir);
+  TmCategories nec = TM_CATEGORY_BIT (TM_CATEGORY_NECESSARY);
+  const struct {
+    const char *url;
+    const char *sent;
+  } cases[] = {
+    { "http://example.org/foo/bar", "foo@example.org/foo/bar root@example.org/" },
+    { "http://example.org/f%6Fo/bar", "root@example.org/" },
+    { "http://example.org/foo%2Fbar", "root@example.org/" },
+    { "http://example.org/foo/%62ar", "root@example.org/" },
+    { "http://example.org/x/../foo/bar/", "foo@example.org/foo/bar root@example.org/" },
+    { "http://example.org/foo/bar/..", "root@example.org/" },
+    { "http://example.org/foo/./bar", "foo@example.org/foo/bar root@example.org/" },
+    { "http://example.org/foo/bar/.", "foo@example.org/foo/bar root@example.org/" },
+    { "http://example.org/../../foo/bar", "foo@example.org/foo/bar root@example.org/" },
+    { "http://example.org/foo/bar?q=/x#/y", "foo@example.org/foo/bar root@example.org/" },
+    { "http://example.org:8080/foo/bar", "foo@example.org/foo/bar root@example.org/" },
+    { "http://example.org", "root@example.org/" },
+    { "http://example.org?foo/bar", "root@example.org/" },
+    { "http://user@example.org/foo/bar", "foo@example.org/foo/bar root@example.org/" },
+  };
+
+  put (store, make_cookie ("root", "1", "example.org", TRUE, "/", EXPIRES_2100, nec, 1));
+  put (store, make_cookie ("foo", "1", "example.org", TRUE, "/foo/bar", EXPIRES_2100, nec, 2));
+  flush (store);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) cookies = list_for_url (store, cases[i].url);
+      g_autofree char *s = describe (cookies);
+
+      g_test_message ("%s", cases[i].url);
+      g_assert_cmpstr (s, ==, cases[i].sent);
     }
 
   g_clear_object (&store);
@@ -727,6 +869,74 @@ test_delete_one_cookie_leaves_a_tombstone (void)
                    ==, 0);
 
   g_clear_object (&other);
+  g_clear_object (&store);
+  tm_test_rmdir (dir);
+}
+
+/* RFC 6265bis 5.7: the host-only flag is part of a cookie's identity. */
+static void
+test_host_only_twins (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autoptr(TmSessionStore) store = open_store (dir);
+  g_autoptr(GPtrArray) cookies = NULL;
+  g_autoptr(GPtrArray) dead = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *s = NULL;
+  TmCategories stats = TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS);
+  gint64 last = -1;
+  const TmCookie *c;
+
+  put (store, make_cookie ("a", "domain-1", "example.org", FALSE, "/", EXPIRES_2100, stats, 100));
+  put (store, make_cookie ("a", "host-1", "example.org", TRUE, "/", EXPIRES_2100, stats, 200));
+  flush (store);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM cookies"), ==, 2);
+
+  /* Each replaces only itself and keeps its creation time. */
+  put (store, make_cookie ("a", "host-2", "example.org", TRUE, "/", EXPIRES_2100, stats, 300));
+  flush (store);
+  cookies = list_for_url (store, "http://example.org/");
+  g_assert_cmpuint (cookies->len, ==, 2);
+  c = g_ptr_array_index (cookies, 0);
+  g_assert_cmpstr (c->value, ==, "domain-1");
+  g_assert_false (c->host_only);
+  c = g_ptr_array_index (cookies, 1);
+  g_assert_cmpstr (c->value, ==, "host-2");
+  g_assert_true (c->host_only);
+  g_assert_cmpint (c->created, ==, 200);
+  g_clear_pointer (&cookies, g_ptr_array_unref);
+
+  /* Only the Domain cookie goes to a subdomain. */
+  cookies = list_for_url (store, "http://www.example.org/");
+  s = describe (cookies);
+  g_assert_cmpstr (s, ==, "a@example.org/");
+  g_assert_false (((const TmCookie *) g_ptr_array_index (cookies, 0))->host_only);
+  g_clear_pointer (&cookies, g_ptr_array_unref);
+  g_clear_pointer (&s, g_free);
+
+  /* tm_session_store_delete() takes exactly the one it is given. */
+  g_assert_true (delete_cookie (store, "a", "example.org", TRUE, "/", &error));
+  g_assert_no_error (error);
+  dead = tombstones (store, 0, &last);
+  g_assert_cmpuint (dead->len, ==, 1);
+  g_assert_true (((const TmCookie *) g_ptr_array_index (dead, 0))->host_only);
+  g_clear_pointer (&dead, g_ptr_array_unref);
+  cookies = list (store, NULL);
+  g_assert_cmpuint (cookies->len, ==, 1);
+  g_assert_cmpstr (((const TmCookie *) g_ptr_array_index (cookies, 0))->value, ==, "domain-1");
+  g_clear_pointer (&cookies, g_ptr_array_unref);
+
+  /* A purge buries both, each tombstone with its own flag. */
+  put (store, make_cookie ("a", "host-3", "example.org", TRUE, "/", EXPIRES_2100, stats, 400));
+  g_assert_cmpint (tm_session_store_purge (store, TM_PURGE_SITE, 0, "example.org", &error),
+                   ==, 2);
+  g_assert_no_error (error);
+  dead = tombstones (store, last, &last);
+  g_assert_cmpuint (dead->len, ==, 2);
+  g_assert_cmpint (((const TmCookie *) g_ptr_array_index (dead, 0))->host_only +
+                   ((const TmCookie *) g_ptr_array_index (dead, 1))->host_only, ==, 1);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM cookies"), ==, 0);
+
   g_clear_object (&store);
   tm_test_rmdir (dir);
 }
@@ -1263,6 +1473,10 @@ static const char schema_v1[] =
   "INSERT INTO meta (key, value) VALUES ('cookies', 1), ('decisions', 1);"
   "INSERT INTO cookies VALUES ('_ga', X'31', 'example.org', 0, '/', 4102444800, 0, 0, NULL,"
   "  0, 2, 1, 1);"
+  "INSERT INTO cookies (rowid, name, value, domain, host_only, path, expires, secure,"
+  "  http_only, same_site, partitioned, categories, created, last_access) VALUES"
+  "  (9, 'early', X'32', 'www.example.org', 1, '/', NULL, 1, 1, 'lax', 0, 1, 1, 1),"
+  "  (3, 'late', X'33', 'example.org', 0, '/a', 4102444800, 0, 0, NULL, 0, 1, 2, 2);"
   "INSERT INTO decisions (time, site, host, name, direction, categories, decision, reason,"
   "  source) VALUES (5, 'example.org', 'www.example.org', '_ga', 'response', 2, 'block',"
   "  'statistics cookie (_ga, Google Analytics): statistics are refused', 'builtin');"
@@ -1279,8 +1493,10 @@ test_schema_1_is_migrated (void)
   g_autoptr(GPtrArray) cookies = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *old_reason = NULL;
+  g_autofree char *cookies_s = NULL;
   sqlite3 *db = NULL;
   const TmDecisionRecord *old, *fresh;
+  const TmCookie *early;
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, schema_v1, NULL, NULL, NULL), ==, SQLITE_OK);
@@ -1289,9 +1505,32 @@ test_schema_1_is_migrated (void)
 
   store = open_store (dir);
   g_assert_null (tm_session_store_get_moved_aside (store));
-  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 3);
+  /* Schema 3 rebuilt the cookie table: every row, every field, the rowids that
+   * break ties in creation order, and the indexes are kept. */
   cookies = list (store, NULL);
-  g_assert_cmpuint (cookies->len, ==, 1);
+  cookies_s = describe (cookies);
+  g_assert_cmpstr (cookies_s, ==, "_ga@example.org/ early@www.example.org/ late@example.org/a");
+  early = find (cookies, "early", "/");
+  g_assert_cmpstr (early->value, ==, "2");
+  g_assert_true (early->host_only);
+  g_assert_cmpint (early->expires, ==, TM_COOKIE_SESSION);
+  g_assert_true (early->secure);
+  g_assert_true (early->http_only);
+  g_assert_cmpint (early->same_site, ==, TM_SAME_SITE_LAX);
+  g_assert_cmpint (early->created, ==, 1);
+  g_assert_cmpint (query_int (dir, "SELECT rowid FROM cookies WHERE name = 'early'"), ==, 9);
+  g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
+                                   "AND tbl_name = 'cookies' AND name IN "
+                                   "('cookies_by_domain', 'cookies_by_expiry')"), ==, 2);
+  g_clear_pointer (&cookies, g_ptr_array_unref);
+  /* The new identity: a host-only twin of the Domain cookie "_ga" is a cookie of its own. */
+  put (store, make_cookie ("_ga", "twin", "example.org", TRUE, "/", EXPIRES_2100, 2, 5));
+  flush (store);
+  cookies = list_for_url (store, "http://example.org/");
+  g_clear_pointer (&cookies_s, g_free);
+  cookies_s = describe (cookies);
+  g_assert_cmpstr (cookies_s, ==, "_ga@example.org/ _ga@example.org/");
 
   log_decision_cases (store, classifier);
   flush (store);
@@ -1323,7 +1562,7 @@ test_schema_1_is_migrated (void)
   /* Reopening runs nothing again. */
   g_clear_object (&store);
   store = open_store (dir);
-  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (dir, "PRAGMA user_version"), ==, 3);
   g_assert_cmpint (query_int (dir, "SELECT COUNT(*) FROM decisions"), ==,
                    1 + G_N_ELEMENTS (decision_cases));
 
@@ -1372,6 +1611,12 @@ main (int   argc,
                    test_round_trip_across_restart);
   g_test_add_func ("/session-store/put/replacement-replaces-only-itself-and-keeps-created",
                    test_replacement_replaces_only_itself);
+  g_test_add_func ("/session-store/put/host-only-and-domain-cookies-are-two-cookies",
+                   test_host_only_twins);
+  g_test_add_func ("/session-store/put/insecure-origin-leaves-secure-cookies-alone",
+                   test_insecure_origin_leaves_secure_cookies_alone);
+  g_test_add_func ("/session-store/list-for-url/path-matched-as-sent",
+                   test_list_for_url_path_as_sent);
   g_test_add_func ("/session-store/expiry/expired-cookies-are-dropped",
                    test_expired_cookies_are_dropped);
   g_test_add_func ("/session-store/session/session-cookies-live-until-the-session-ends",
@@ -1399,7 +1644,7 @@ main (int   argc,
                    test_wal_stays_small_under_load);
   g_test_add_func ("/session-store/decisions/describe-themselves-in-english-and-french",
                    test_decision_records_describe_themselves);
-  g_test_add_func ("/session-store/open/schema-1-is-migrated-old-rows-keep-their-reason",
+  g_test_add_func ("/session-store/open/schema-1-is-migrated-old-rows-and-cookies-kept",
                    test_schema_1_is_migrated);
   g_test_add_func ("/session-store/open/corrupt-file-is-moved-aside",
                    test_corrupt_file_is_moved_aside);

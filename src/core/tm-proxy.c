@@ -730,7 +730,9 @@ filter_response_cookie (TmProxyRequest *req,
 
   if (decision.keep && self->session_store != NULL)
     {
-      g_string_assign (key, req->host);
+      /* The scheme too: over plain HTTP the store may ignore the same line. */
+      g_string_assign (key, req->https ? "s\n" : "\n");
+      g_string_append (key, req->host);
       g_string_append_c (key, '\n');
       g_string_append (key, g_uri_get_path (soup_server_message_get_uri (req->msg)));
       g_string_append_c (key, '\n');
@@ -747,7 +749,7 @@ filter_response_cookie (TmProxyRequest *req,
       if (cookie != NULL)
         {
           cookie->categories = decision.classification.categories;
-          tm_session_store_put (self->session_store, cookie);
+          tm_session_store_put_from (self->session_store, cookie, req->https);
         }
     }
 

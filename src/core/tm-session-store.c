@@ -19,9 +19,10 @@
 #define TOMBSTONE_MAX_AGE_USEC (30 * G_TIME_SPAN_DAY)
 
 /* Schema version 1. `value` is a BLOB: a cookie value may hold any bytes. The
- * identity is (name, domain, path) as RFC 6265bis says: replacing a cookie never
- * touches a same-name cookie on another path. `meta` holds change counters, so
- * that a change is reported once whichever connection notices it first. */
+ * identity is (name, domain, path): replacing a cookie never touches a same-name
+ * cookie on another path (version 3 adds host_only to it). `meta` holds change
+ * counters, so that a change is reported once whichever connection notices it
+ * first. */
 static const char * const migrations[] = {
   "CREATE TABLE cookies ("
   "  name        TEXT NOT NULL,"
@@ -78,6 +79,39 @@ static const char * const migrations[] = {
   "ALTER TABLE decisions ADD COLUMN rule TEXT;"
   "ALTER TABLE decisions ADD COLUMN label TEXT;"
   "ALTER TABLE decisions ADD COLUMN top_site TEXT;",
+
+  /* Schema version 3: the identity is (name, domain, host_only, path), as RFC
+   * 6265bis 5.7 says and browsers do: a host-only "foo" of example.org and a
+   * "foo" with Domain=example.org are two cookies. SQLite cannot change a UNIQUE
+   * constraint in place, so the table is rebuilt; rowids are kept, since they
+   * break ties in creation order. Every row of version 2 is unique under the
+   * wider key. The key's own index, name first, also serves the "leave secure
+   * cookies alone" lookup by name (write_cookie()). */
+  "CREATE TABLE cookies_v3 ("
+  "  name        TEXT NOT NULL,"
+  "  value       BLOB NOT NULL,"
+  "  domain      TEXT NOT NULL,"
+  "  host_only   INTEGER NOT NULL,"
+  "  path        TEXT NOT NULL,"
+  "  expires     INTEGER,"
+  "  secure      INTEGER NOT NULL,"
+  "  http_only   INTEGER NOT NULL,"
+  "  same_site   TEXT CHECK (same_site IN ('strict', 'lax', 'none')),"
+  "  partitioned INTEGER NOT NULL,"
+  "  categories  INTEGER NOT NULL,"
+  "  created     INTEGER NOT NULL,"
+  "  last_access INTEGER NOT NULL,"
+  "  UNIQUE (name, domain, host_only, path)"
+  ");"
+  "INSERT INTO cookies_v3 (rowid, name, value, domain, host_only, path, expires, secure,"
+  "  http_only, same_site, partitioned, categories, created, last_access)"
+  "  SELECT rowid, name, value, domain, host_only, path, expires, secure,"
+  "  http_only, same_site, partitioned, categories, created, last_access"
+  "  FROM cookies ORDER BY rowid;"
+  "DROP TABLE cookies;"
+  "ALTER TABLE cookies_v3 RENAME TO cookies;"
+  "CREATE INDEX cookies_by_domain ON cookies (domain);"
+  "CREATE INDEX cookies_by_expiry ON cookies (expires) WHERE expires IS NOT NULL;",
 };
 
 #define COOKIE_COLUMNS \
@@ -91,7 +125,8 @@ typedef enum {
 
 typedef struct {
   ItemKind  kind;
-  gpointer  data;   /* TmCookie or TmDecisionRecord */
+  gpointer  data;           /* TmCookie or TmDecisionRecord */
+  gboolean  secure_origin;  /* ITEM_COOKIE: set over a secure channel */
 } Item;
 
 struct _TmSessionStore
@@ -513,24 +548,120 @@ database_changed_cb (TmDatabase     *db,
 
 /* The writer thread */
 
+/* RFC 6265bis 5.1.3 on two domain strings: @string is @domain or a subdomain of
+ * it (and a host name, not an IP address). Both are stored in lower case. */
+static gboolean
+domain_string_matches (const char *string,
+                       const char *domain)
+{
+  gsize string_len = strlen (string), domain_len = strlen (domain);
+
+  if (g_ascii_strcasecmp (string, domain) == 0)
+    return TRUE;
+  return string_len > domain_len &&
+         string[string_len - domain_len - 1] == '.' &&
+         g_ascii_strcasecmp (string + string_len - domain_len, domain) == 0 &&
+         !g_hostname_is_ip_address (string);
+}
+
+/* RFC 6265bis 5.1.4: @request_path path-matches @cookie_path. */
+static gboolean
+path_matches (const char *request_path,
+              const char *cookie_path)
+{
+  gsize len = strlen (cookie_path);
+
+  if (strncmp (request_path, cookie_path, len) != 0)
+    return FALSE;
+  return request_path[len] == '\0' ||
+         (len > 0 && cookie_path[len - 1] == '/') ||
+         request_path[len] == '/';
+}
+
+/* RFC 6265bis 5.7 step 16, "leave secure cookies alone": whether a cookie set
+ * over an insecure channel must be ignored because a live Secure cookie of the
+ * same name exists whose domain domain-matches the new cookie's (or the other way
+ * round) and whose path the new cookie's path path-matches. Such a cookie could
+ * otherwise overwrite the Secure one or shadow it, being sent before it. */
+static gboolean
+shadows_secure_cookie (TmDatabase      *db,
+                       const TmCookie  *cookie,
+                       gboolean        *shadows,
+                       GError         **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *shadows = FALSE;
+  stmt = tm_database_prepare (db, "SELECT domain, path FROM cookies "
+                                  "WHERE name = ?1 AND secure = 1 "
+                                  "AND (expires IS NULL OR expires > ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, cookie->name, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, now_seconds ());
+  while (!*shadows && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *domain = (const char *) sqlite3_column_text (stmt, 0);
+      const char *path = (const char *) sqlite3_column_text (stmt, 1);
+
+      *shadows = domain != NULL && path != NULL &&
+                 (domain_string_matches (domain, cookie->domain) ||
+                  domain_string_matches (cookie->domain, domain)) &&
+                 path_matches (cookie->path, path);
+    }
+  if (!*shadows && rc != SQLITE_DONE)
+    {
+      tm_database_set_error (db, error, "cookies");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 static gboolean
 write_cookie (TmDatabase      *db,
               const TmCookie  *cookie,
+              gboolean         secure_origin,
               gint64           now,
               gint64          *changes,
               GError         **error)
 {
   sqlite3_stmt *stmt;
 
+  if (!secure_origin)
+    {
+      gboolean shadows;
+
+      /* RFC 6265bis 5.7 steps 10 and 16: a browser ignores both. */
+      if (cookie->secure)
+        {
+          g_debug ("Ignoring the Secure cookie “%s” of %s: it came over plain HTTP",
+                   cookie->name, cookie->domain);
+          return TRUE;
+        }
+      if (!shadows_secure_cookie (db, cookie, &shadows, error))
+        return FALSE;
+      if (shadows)
+        {
+          g_debug ("Ignoring the cookie “%s” of %s%s: it came over plain HTTP and would "
+                   "replace or shadow a Secure cookie", cookie->name, cookie->domain,
+                   cookie->path);
+          return TRUE;
+        }
+    }
+
   if (tm_cookie_is_expired (cookie, now_seconds ()))
     {
-      stmt = tm_database_prepare (db, "DELETE FROM cookies "
-                                      "WHERE name = ?1 AND domain = ?2 AND path = ?3", error);
+      stmt = tm_database_prepare (db, "DELETE FROM cookies WHERE name = ?1 AND domain = ?2 "
+                                      "AND host_only = ?3 AND path = ?4", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, cookie->name, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, cookie->domain, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, cookie->path, -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 3, cookie->host_only ? 1 : 0);
+      sqlite3_bind_text (stmt, 4, cookie->path, -1, SQLITE_STATIC);
       if (!step_done (db, stmt, "cookies", error))
         return FALSE;
       *changes += sqlite3_changes64 (tm_database_get_handle (db));
@@ -541,8 +672,8 @@ write_cookie (TmDatabase      *db,
   stmt = tm_database_prepare (db,
     "INSERT INTO cookies (" COOKIE_COLUMNS ", last_access) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-    "ON CONFLICT (name, domain, path) DO UPDATE SET "
-    "  value = excluded.value, host_only = excluded.host_only,"
+    "ON CONFLICT (name, domain, host_only, path) DO UPDATE SET "
+    "  value = excluded.value,"
     "  expires = excluded.expires, secure = excluded.secure,"
     "  http_only = excluded.http_only, same_site = excluded.same_site,"
     "  partitioned = excluded.partitioned, categories = excluded.categories,"
@@ -628,7 +759,7 @@ write_batch (TmDatabase  *db,
 
       if (item->kind == ITEM_COOKIE)
         {
-          if (!write_cookie (db, item->data, now, &changes, error))
+          if (!write_cookie (db, item->data, item->secure_origin, now, &changes, error))
             goto fail;
         }
       else
@@ -769,7 +900,8 @@ writer_thread (gpointer data)
 static void
 enqueue_locked (TmSessionStore *self,
                 ItemKind        kind,
-                gpointer        data)
+                gpointer        data,
+                gboolean        secure_origin)
 {
   Item *item;
 
@@ -787,6 +919,7 @@ enqueue_locked (TmSessionStore *self,
   item = g_new0 (Item, 1);
   item->kind = kind;
   item->data = data;
+  item->secure_origin = secure_origin;
   g_ptr_array_add (self->queue, item);
   self->queued_seq++;
 
@@ -951,11 +1084,32 @@ tm_session_store_get_moved_aside (TmSessionStore *self)
  * @self: a #TmSessionStore
  * @cookie: the cookie to store (copied)
  *
- * Queues @cookie to be written; see the header. Thread-safe.
+ * Queues @cookie to be written, as set over a secure channel; see the header.
+ * Thread-safe.
  */
 void
 tm_session_store_put (TmSessionStore *self,
                       const TmCookie *cookie)
+{
+  tm_session_store_put_from (self, cookie, TRUE);
+}
+
+/**
+ * tm_session_store_put_from:
+ * @self: a #TmSessionStore
+ * @cookie: the cookie to store (copied)
+ * @secure_origin: whether @cookie was set over a secure channel (an `https`
+ *   request, tunnelled or inspected)
+ *
+ * Like tm_session_store_put(), but a cookie set over plain HTTP is ignored when
+ * it is Secure, or when it would replace or shadow a Secure cookie (RFC 6265bis
+ * 5.7, "leave secure cookies alone"), as a browser ignores it. That is decided
+ * when the write is committed, against the cookies stored by then. Thread-safe.
+ */
+void
+tm_session_store_put_from (TmSessionStore *self,
+                           const TmCookie *cookie,
+                           gboolean        secure_origin)
 {
   TmCookie *copy;
 
@@ -968,7 +1122,7 @@ tm_session_store_put (TmSessionStore *self,
     copy->created = g_get_real_time ();
 
   g_mutex_lock (&self->lock);
-  enqueue_locked (self, ITEM_COOKIE, copy);
+  enqueue_locked (self, ITEM_COOKIE, copy, secure_origin);
   g_mutex_unlock (&self->lock);
 }
 
@@ -996,7 +1150,7 @@ tm_session_store_log_decision (TmSessionStore         *self,
     copy->time = g_get_real_time ();
 
   g_mutex_lock (&self->lock);
-  enqueue_locked (self, ITEM_DECISION, copy);
+  enqueue_locked (self, ITEM_DECISION, copy, FALSE);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1306,6 +1460,78 @@ compare_send_order (gconstpointer a,
   return (x->created > y->created) - (x->created < y->created);
 }
 
+/* RFC 3986 5.2.4 on @path (which starts with "/"), in place: what a client does
+ * to a URL's path before it sends it. */
+static void
+remove_dot_segments (char *path)
+{
+  g_autoptr(GString) out = g_string_sized_new (strlen (path));
+  char *in = path;
+
+  while (*in != '\0')
+    {
+      if (g_str_has_prefix (in, "../"))
+        in += 3;
+      else if (g_str_has_prefix (in, "./"))
+        in += 2;
+      else if (g_str_has_prefix (in, "/./"))
+        in += 2;
+      else if (g_str_equal (in, "/."))
+        {
+          in[1] = '/';
+          in += 1;
+        }
+      else if (g_str_has_prefix (in, "/../") || g_str_equal (in, "/.."))
+        {
+          char *slash;
+
+          if (in[3] == '\0')
+            in[2] = '/';
+          in += in[3] == '\0' ? 2 : 3;
+          slash = strrchr (out->str, '/');
+          g_string_truncate (out, slash != NULL ? (gsize) (slash - out->str) : 0);
+        }
+      else if (g_str_equal (in, ".") || g_str_equal (in, ".."))
+        break;
+      else
+        {
+          const char *end = strchr (in + 1, '/');
+          gsize len = end != NULL ? (gsize) (end - in) : strlen (in);
+
+          g_string_append_len (out, in, len);
+          in += len;
+        }
+    }
+  memcpy (path, out->str, out->len + 1);
+}
+
+/* The path of @url as a client sends it: percent-encoding kept as written (RFC
+ * 6265bis 5.1.4 compares the request path as it is, and GUri would decode
+ * unreserved characters: "/f%6Fo" into "/foo"), dot segments removed. @url is an
+ * absolute http(s) URL that g_uri_parse() accepted. */
+static char *
+request_path_of (const char *url)
+{
+  const char *start = strstr (url, "://");
+  gsize len;
+  char *path;
+
+  g_assert (start != NULL);
+  start += 3;
+  start += strcspn (start, "/?#");   /* the authority */
+  len = strcspn (start, "?#");
+  if (len == 0 || *start != '/')
+    return g_strdup ("/");
+  path = g_strndup (start, len);
+  remove_dot_segments (path);
+  if (*path == '\0')
+    {
+      g_free (path);
+      return g_strdup ("/");
+    }
+  return path;
+}
+
 /**
  * tm_session_store_list_for_url:
  * @self: a #TmSessionStore
@@ -1325,8 +1551,9 @@ tm_session_store_list_for_url (TmSessionStore  *self,
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GPtrArray) cookies = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *path = NULL;
   g_autoptr(GString) candidates = NULL;
-  const char *scheme, *path;
+  const char *scheme;
   gboolean secure;
   sqlite3_stmt *stmt;
   int rc;
@@ -1349,9 +1576,7 @@ tm_session_store_list_for_url (TmSessionStore  *self,
   host = g_ascii_strdown (g_uri_get_host (uri), -1);
   if (g_str_has_suffix (host, ".") && strlen (host) > 1)
     host[strlen (host) - 1] = '\0';
-  path = g_uri_get_path (uri);
-  if (path == NULL || *path != '/')
-    path = "/";
+  path = request_path_of (url);
 
   /* The domain index narrows to the host and its parent domains (a JSON array
    * for json_each()); the RFC rules of tm_cookie_matches() decide. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tm-session-store.h: the proxy's own cookie store, `cookies.sqlite` in the data
- * directory (0600: it holds login tokens). Keyed by (name, domain, path), 64-bit
- * expiry, session cookies kept until the proxy's session ends, creation order
- * kept, WAL, writes batched into one transaction off the request path. */
+ * directory (0600: it holds login tokens). Keyed by (name, domain, host_only, path)
+ * (schema 3), 64-bit expiry, session cookies kept until the proxy's session ends,
+ * creation order kept, WAL, writes batched into one transaction off the request
+ * path. */
 #pragma once
 
 #include <gio/gio.h>
@@ -102,12 +103,24 @@ gboolean        tm_session_store_begin_session (TmSessionStore *self,
 /**
  * tm_session_store_put:
  * Queues @cookie (copied; its categories set) to be written: it replaces only the
- * cookie with the same (name, domain, path); an expired one deletes it. Returns at
- * once; thread-safe. Queued writes are committed in one transaction within a
- * fraction of a second, on a thread of the store's own.
+ * cookie with the same (name, domain, host_only, path); an expired one deletes it.
+ * Returns at once; thread-safe. Queued writes are committed in one transaction
+ * within a fraction of a second, on a thread of the store's own. The cookie is
+ * taken as set over a secure channel: see tm_session_store_put_from().
  */
 void            tm_session_store_put          (TmSessionStore *self,
                                                const TmCookie *cookie);
+/**
+ * tm_session_store_put_from:
+ * Like tm_session_store_put(), saying whether @cookie was set over a secure
+ * channel (https). When @secure_origin is %FALSE, a Secure @cookie is ignored, and
+ * so is one that would replace or shadow a stored Secure cookie (same name, either
+ * domain domain-matching the other, @cookie's path path-matching the stored one's:
+ * RFC 6265bis 5.7, "leave secure cookies alone"), as browsers do. Thread-safe.
+ */
+void            tm_session_store_put_from     (TmSessionStore *self,
+                                               const TmCookie *cookie,
+                                               gboolean        secure_origin);
 /* Blocks until everything queued so far is committed (tests, shutdown). */
 gboolean        tm_session_store_flush        (TmSessionStore *self,
                                                GError        **error);
@@ -119,7 +132,9 @@ GPtrArray      *tm_session_store_list         (TmSessionStore *self,
                                                const char     *site,
                                                GError        **error);
 /* (transfer full) (element-type TmCookie): exactly what a client would send to
- * @url, in the order it would send them (longer paths first, then older first). */
+ * @url, in the order it would send them (longer paths first, then older first).
+ * The path is matched as sent: percent-encoding is not decoded ("/f%6Fo" does not
+ * match Path=/foo); dot segments are removed, as a client does. */
 GPtrArray      *tm_session_store_list_for_url (TmSessionStore *self,
                                                const char     *url,
                                                GError        **error);

@@ -162,8 +162,10 @@ pending_hides (TmSessionStore *store,
       switch (pending->kind)
         {
         case PENDING_COOKIE:
+          /* The store's identity of a cookie (a host-only twin is another). */
           if (g_str_equal (pending->cookie->name, cookie->name)
               && g_str_equal (pending->cookie->domain, cookie->domain)
+              && !pending->cookie->host_only == !cookie->host_only
               && g_str_equal (pending->cookie->path, cookie->path))
             return TRUE;
           break;

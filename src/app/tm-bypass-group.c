@@ -75,7 +75,7 @@ show_toast (TmBypassGroup *self,
   if (overlay != NULL)
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
   else
-    g_object_unref (g_object_ref_sink (toast));
+    g_object_unref (toast);   /* adw_toast_new() gives a full reference */
 }
 
 static void

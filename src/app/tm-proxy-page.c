@@ -7,8 +7,8 @@
 
 #include "tm-bypass-group.h"
 #include "tm-ca.h"
-#include "tm-rule-menu.h"
 #include "tm-proxy-page.h"
+#include "tm-rule-menu.h"
 #include "tm-settings.h"
 
 struct _TmProxyPage

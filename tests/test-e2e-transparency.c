@@ -17,7 +17,6 @@
 
 #include "config.h"
 
-#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -25,15 +24,12 @@
 #include <libsoup/soup.h>
 
 #include "tm-session-store.h"
+#include "tm-test-browser.h"
 #include "tm-test-utils.h"
 
-#define PROXY_START_TIMEOUT_S 30
-#define PROXY_STOP_TIMEOUT_S 20
 #define CLIENT_TIMEOUT_S 30
-#define BROWSER_TIMEOUT_S 60
 #define MAX_REQUEST_HEAD (1024 * 1024)
 #define MIRROR_TIMEOUT_S 10
-#define CHROMIUM_PATH "/usr/bin/chromium"
 
 /* One response of the origin. */
 typedef struct {
@@ -430,173 +426,20 @@ origin_stop (Origin *origin)
   g_free (origin);
 }
 
-/* Subprocesses */
-
-typedef struct {
-  gboolean done;
-} WaitData;
+/* The proxy: `temoinctl serve` with every category accepted, or with statistics
+ * refused. */
 
 static void
-wait_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  WaitData *data = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  data->done = TRUE;
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Waits at most @seconds for @process to exit; FALSE (and killed) when it did not. */
-static gboolean
-wait_for_exit (GSubprocess *process,
-               guint        seconds)
-{
-  WaitData data = { FALSE };
-  gboolean timed_out = FALSE;
-  guint timeout = g_timeout_add_seconds (seconds, timeout_cb, &timed_out);
-
-  g_subprocess_wait_async (process, NULL, wait_cb, &data);
-  while (!data.done && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (timeout);
-  if (data.done)
-    return TRUE;
-
-  g_subprocess_force_exit (process);
-  while (!data.done)
-    g_main_context_iteration (NULL, TRUE);
-  return FALSE;
-}
-
-static char *
-read_or_empty (const char *path)
-{
-  char *contents = NULL;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return g_strdup ("");
-  return contents;
-}
-
-/* An environment without the proxy variables a developer's shell may carry. */
-static GSubprocessLauncher *
-launcher_new (void)
-{
-  static const char * const unset[] = {
-    "http_proxy", "https_proxy", "all_proxy", "no_proxy",
-    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
-  };
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-
-  for (guint i = 0; i < G_N_ELEMENTS (unset); i++)
-    g_subprocess_launcher_unsetenv (launcher, unset[i]);
-  return launcher;
-}
-
-/* The proxy */
-
-typedef struct {
-  char        *data_dir;
-  char        *out_path;
-  char        *err_path;
-  GSubprocess *process;
-  char        *url;      /* http://127.0.0.1:PORT */
-} Proxy;
-
-static void
-consent_set (const char *data_dir,
-             const char *setting)
-{
-  const char *argv[] = { "--data-dir", data_dir, "consent", "set", setting, NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = tm_test_run_temoinctl (argv, &out, &err);
-
-  if (status != 0)
-    g_error ("temoinctl consent set %s exited with %d: %s", setting, status, err);
-}
-
-static void
-proxy_start (Proxy       *proxy,
+proxy_start (TmTestProxy *proxy,
              const char  *scratch,
-             const char  *name,
+             const char  *data_dir,
              gboolean     statistics)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new ();
-  g_autoptr(GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + PROXY_START_TIMEOUT_S * G_USEC_PER_SEC;
-
-  proxy->data_dir = g_build_filename (scratch, name, NULL);
-  g_assert_cmpint (g_mkdir_with_parents (proxy->data_dir, 0700), ==, 0);
-  consent_set (proxy->data_dir, "--accept-all");
+  g_assert_cmpint (g_mkdir_with_parents (data_dir, 0700), ==, 0);
+  tm_test_consent_set (data_dir, "--accept-all");
   if (!statistics)
-    consent_set (proxy->data_dir, "statistics=off");
-
-  proxy->out_path = g_build_filename (scratch, "proxy.out", NULL);
-  proxy->err_path = g_build_filename (scratch, "proxy.err", NULL);
-  g_subprocess_launcher_set_stdout_file_path (launcher, proxy->out_path);
-  g_subprocess_launcher_set_stderr_file_path (launcher, proxy->err_path);
-  proxy->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("TEMOINCTL"),
-                                                "--data-dir", proxy->data_dir, "serve",
-                                                "--port", "0", NULL);
-  g_assert_no_error (error);
-
-  while (g_get_monotonic_time () < deadline)
-    {
-      g_autofree char *out = read_or_empty (proxy->out_path);
-      char *newline = strchr (out, '\n');
-
-      if (newline != NULL)
-        {
-          *newline = '\0';
-          if (!g_str_has_prefix (out, "listening on http://") || !g_str_has_suffix (out, "/"))
-            g_error ("temoinctl serve said “%s” instead of its address", out);
-          out[strlen (out) - 1] = '\0';
-          proxy->url = g_strdup (out + strlen ("listening on "));
-          g_test_message ("proxy (%s): %s", name, proxy->url);
-          return;
-        }
-      if (g_subprocess_get_identifier (proxy->process) == NULL)
-        break;
-      g_usleep (G_USEC_PER_SEC / 20);
-    }
-
-  {
-    g_autofree char *err = NULL;
-
-    wait_for_exit (proxy->process, 1);
-    err = read_or_empty (proxy->err_path);
-    g_error ("temoinctl serve gave no address within %d s; stderr: %s",
-             PROXY_START_TIMEOUT_S, err);
-  }
-}
-
-static void
-proxy_stop (Proxy *proxy)
-{
-  g_subprocess_send_signal (proxy->process, SIGTERM);
-  if (!wait_for_exit (proxy->process, PROXY_STOP_TIMEOUT_S))
-    g_error ("temoinctl serve did not stop within %d s of SIGTERM", PROXY_STOP_TIMEOUT_S);
-  if (!g_subprocess_get_successful (proxy->process))
-    {
-      g_autofree char *err = read_or_empty (proxy->err_path);
-
-      g_error ("temoinctl serve did not exit cleanly; stderr: %s", err);
-    }
-  g_clear_object (&proxy->process);
-  g_clear_pointer (&proxy->data_dir, g_free);
-  g_clear_pointer (&proxy->out_path, g_free);
-  g_clear_pointer (&proxy->err_path, g_free);
-  g_clear_pointer (&proxy->url, g_free);
+    tm_test_consent_set (data_dir, "statistics=off");
+  tm_test_proxy_start (proxy, scratch, data_dir, NULL);
 }
 
 /* Clients */
@@ -693,7 +536,7 @@ curl_fetch (const char         *scratch,
             const char         *url,
             const char * const *cookies)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new ();
+  g_autoptr(GSubprocessLauncher) launcher = tm_test_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GSubprocess) curl = NULL;
   g_autoptr(GError) error = NULL;
@@ -735,18 +578,18 @@ curl_fetch (const char         *scratch,
   g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
   curl = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
   g_assert_no_error (error);
-  if (!wait_for_exit (curl, CLIENT_TIMEOUT_S + 10))
+  if (!tm_test_subprocess_wait (curl, CLIENT_TIMEOUT_S + 10))
     g_error ("curl did not finish %s within %d s", url, CLIENT_TIMEOUT_S + 10);
   if (!g_subprocess_get_successful (curl))
     {
-      g_autofree char *err = read_or_empty (err_path);
+      g_autofree char *err = tm_test_read_file_or_empty (err_path);
 
       g_error ("curl failed fetching %s%s%s: %s", url, proxy_url ? " through " : "",
                proxy_url ? proxy_url : "", err);
     }
-  head = read_or_empty (head_path);
+  head = tm_test_read_file_or_empty (head_path);
   parse_curl_head (head, reply);
-  reply->body = read_or_empty (body_path);
+  reply->body = tm_test_read_file_or_empty (body_path);
   return reply;
 }
 
@@ -909,10 +752,11 @@ log_raw_differences (const char *what,
  * statistics refused. */
 
 typedef struct {
-  char   *scratch;
-  Origin *origin;
-  guint   port;
-  Proxy   proxy;
+  char        *scratch;
+  char        *data_dir;
+  Origin      *origin;
+  guint        port;
+  TmTestProxy  proxy;
 } Fixture;
 
 static void
@@ -922,10 +766,11 @@ fixture_setup (Fixture       *f,
   gboolean statistics = GPOINTER_TO_INT (data);
 
   f->scratch = tm_test_make_tmp_dir ();
+  f->data_dir = g_build_filename (f->scratch,
+                                  statistics ? "accept-all" : "statistics-refused", NULL);
   f->origin = origin_start ();
   f->port = f->origin->port;
-  proxy_start (&f->proxy, f->scratch, statistics ? "accept-all" : "statistics-refused",
-               statistics);
+  proxy_start (&f->proxy, f->scratch, f->data_dir, statistics);
 }
 
 static void
@@ -933,9 +778,10 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   report_failures ();
-  proxy_stop (&f->proxy);
+  tm_test_proxy_stop (&f->proxy);
   g_clear_pointer (&f->origin, origin_stop);
   tm_test_rmdir (f->scratch);
+  g_clear_pointer (&f->data_dir, g_free);
   g_clear_pointer (&f->scratch, g_free);
 }
 
@@ -1108,70 +954,24 @@ browser_cookie_header (Fixture    *f,
                        const char *proxy_url,
                        guint       index)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new ();
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GSubprocess) browser = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *home = g_build_filename (f->scratch, "home", NULL);
   g_autofree char *profile = g_dir_make_tmp ("temoin-profile-XXXXXX", &error);
-  g_autofree char *dom_path = g_build_filename (f->scratch, "dom.html", NULL);
-  g_autofree char *err_path = g_build_filename (f->scratch, "browser.err", NULL);
   g_autofree char *path = g_strdup_printf ("/browser/set-%u", index);
   g_autofree char *url = origin_url (f, path);
   g_autofree char *dom = NULL;
+  g_autofree char *err = NULL;
   g_autofree char *unescaped = NULL;
   const char *start, *end;
 
   g_assert_no_error (error);
-  g_assert_cmpint (g_mkdir_with_parents (home, 0700), ==, 0);
-  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
-  g_subprocess_launcher_set_stdout_file_path (launcher, dom_path);
-  g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
-
-  g_ptr_array_add (args, g_strdup (CHROMIUM_PATH));
-  g_ptr_array_add (args, g_strdup ("--headless=new"));
-  g_ptr_array_add (args, g_strdup ("--no-sandbox"));
-  g_ptr_array_add (args, g_strdup ("--disable-gpu"));
-  g_ptr_array_add (args, g_strdup ("--no-first-run"));
-  g_ptr_array_add (args, g_strdup ("--disable-sync"));
-  g_ptr_array_add (args, g_strdup ("--disable-background-networking"));
-  g_ptr_array_add (args, g_strdup ("--disable-component-update"));
-  g_ptr_array_add (args, g_strdup ("--password-store=basic"));
-  g_ptr_array_add (args, g_strdup_printf ("--user-data-dir=%s", profile));
-  if (proxy_url != NULL)
-    {
-      g_ptr_array_add (args, g_strdup_printf ("--proxy-server=%s", proxy_url));
-      /* Loopback goes direct unless this rule takes it out of the bypass list. */
-      g_ptr_array_add (args, g_strdup ("--proxy-bypass-list=<-loopback>"));
-    }
-  else
-    g_ptr_array_add (args, g_strdup ("--no-proxy-server"));
-  g_ptr_array_add (args, g_strdup ("--dump-dom"));
-  g_ptr_array_add (args, g_strdup (url));
-  g_ptr_array_add (args, NULL);
-
-  browser = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata,
-                                          &error);
-  g_assert_no_error (error);
-  if (!wait_for_exit (browser, BROWSER_TIMEOUT_S))
-    {
-      g_autofree char *err = read_or_empty (err_path);
-
-      g_error ("chromium did not finish %s within %d s; stderr: %s", url, BROWSER_TIMEOUT_S,
-               err);
-    }
-  dom = read_or_empty (dom_path);
+  dom = tm_test_browser_dump_dom (f->scratch, profile, proxy_url, NULL, url, &err);
   tm_test_rmdir (profile);
 
   start = strstr (dom, "<pre id=\"c\">");
   end = start != NULL ? strstr (start, "</pre>") : NULL;
   if (end == NULL)
-    {
-      g_autofree char *err = read_or_empty (err_path);
-
-      g_error ("chromium did not show the echo page for %s; it showed: %.300s; stderr: %.600s",
-               url, dom, err);
-    }
+    g_error ("chromium did not show the echo page for %s; it showed: %.300s; stderr: %.600s",
+             url, dom, err);
   start += strlen ("<pre id=\"c\">");
   unescaped = g_strndup (start, end - start);
   /* The DOM serialiser escapes &, < and >; the pairs are compared as text. */
@@ -1246,7 +1046,7 @@ check_mirror (Fixture    *f,
   g_autofree char *mirror = NULL;
   gint64 deadline = g_get_monotonic_time () + MIRROR_TIMEOUT_S * G_USEC_PER_SEC;
 
-  store = tm_session_store_new (f->proxy.data_dir, &error);
+  store = tm_session_store_new (f->data_dir, &error);
   g_assert_no_error (error);
   for (;;)
     {
@@ -1270,7 +1070,7 @@ test_browser (Fixture       *f,
 {
   gboolean statistics = GPOINTER_TO_INT (data);
 
-  if (!g_file_test (CHROMIUM_PATH, G_FILE_TEST_IS_EXECUTABLE))
+  if (!g_file_test (TM_TEST_CHROMIUM_PATH, G_FILE_TEST_IS_EXECUTABLE))
     {
       g_test_skip ("chromium is not installed (make deps installs it)");
       return;

@@ -13,12 +13,12 @@
 #include <libsoup/soup.h>
 
 #include "tm-ca.h"
-#include "tm-charter.h"
 #include "tm-consent-store.h"
 #include "tm-cookie.h"
 #include "tm-proxy.h"
 #include "tm-session-store.h"
 #include "tm-settings.h"
+#include "tm-test-proxy.h"
 #include "tm-test-utils.h"
 
 #define DEADLINE_S 30
@@ -39,46 +39,6 @@ typedef struct {
   TmProxy        *proxy;
   char           *proxy_uri;
 } Fixture;
-
-typedef struct {
-  GSourceFunc func;
-  gpointer    data;
-  gboolean    done;
-  GMutex      mutex;
-  GCond       cond;
-} SyncCall;
-
-static gboolean
-sync_call_cb (gpointer user_data)
-{
-  SyncCall *call = user_data;
-
-  call->func (call->data);
-  g_mutex_lock (&call->mutex);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->mutex);
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs @func on the server thread and waits for it. */
-static void
-run_on_server (Fixture     *fx,
-               GSourceFunc  func,
-               gpointer     data)
-{
-  SyncCall call = { func, data, FALSE };
-
-  g_mutex_init (&call.mutex);
-  g_cond_init (&call.cond);
-  g_main_context_invoke (fx->context, sync_call_cb, &call);
-  g_mutex_lock (&call.mutex);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.mutex);
-  g_mutex_unlock (&call.mutex);
-  g_mutex_clear (&call.mutex);
-  g_cond_clear (&call.cond);
-}
 
 static void
 origin_cb (SoupServer        *server,
@@ -112,17 +72,6 @@ origin_cb (SoupServer        *server,
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, out->str, out->len);
 }
 
-static gpointer
-server_thread (gpointer data)
-{
-  Fixture *fx = data;
-
-  g_main_context_push_thread_default (fx->context);
-  g_main_loop_run (fx->loop);
-  g_main_context_pop_thread_default (fx->context);
-  return NULL;
-}
-
 static gboolean
 setup_cb (gpointer data)
 {
@@ -152,12 +101,7 @@ setup_cb (gpointer data)
   fx->origin_port = g_uri_get_port (uris->data);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
-  fx->consent = tm_consent_store_new (fx->data_dir, &error);
-  g_assert_no_error (error);
-  fx->sessions = tm_session_store_new (fx->data_dir, &error);
-  g_assert_no_error (error);
-  fx->proxy = tm_proxy_new (fx->data_dir, fx->consent, fx->sessions);
-  tm_proxy_set_port (fx->proxy, 0);
+  tm_test_proxy_create (fx->data_dir, &fx->consent, &fx->sessions, &fx->proxy);
   {
     g_autofree char *ports = g_strdup_printf ("443,%u", fx->origin_port);
 
@@ -172,11 +116,8 @@ static gboolean
 start_cb (gpointer data)
 {
   Fixture *fx = data;
-  g_autoptr(GError) error = NULL;
 
-  tm_proxy_start (fx->proxy, &error);
-  g_assert_no_error (error);
-  fx->proxy_uri = g_strdup (tm_proxy_get_uris (fx->proxy)[0]);
+  fx->proxy_uri = tm_test_proxy_start_in_thread (fx->proxy);
   return G_SOURCE_REMOVE;
 }
 
@@ -184,14 +125,8 @@ static gboolean
 teardown_cb (gpointer data)
 {
   Fixture *fx = data;
-  g_autoptr(GError) error = NULL;
 
-  tm_proxy_stop (fx->proxy);
-  g_clear_object (&fx->proxy);
-  tm_session_store_flush (fx->sessions, &error);
-  g_assert_no_error (error);
-  g_clear_object (&fx->sessions);
-  g_clear_object (&fx->consent);
+  tm_test_proxy_destroy (&fx->consent, &fx->sessions, &fx->proxy);
   soup_server_disconnect (fx->origin);
   g_clear_object (&fx->origin);
   return G_SOURCE_REMOVE;
@@ -207,8 +142,8 @@ fixture_new (void)
   g_assert_cmpint (g_mkdir (fx->data_dir, 0700), ==, 0);
   fx->context = g_main_context_new ();
   fx->loop = g_main_loop_new (fx->context, FALSE);
-  fx->thread = g_thread_new ("server", server_thread, fx);
-  run_on_server (fx, setup_cb, fx);
+  fx->thread = tm_test_server_thread_new (fx->context, fx->loop);
+  tm_test_run_in_context (fx->context, setup_cb, fx);
   return fx;
 }
 
@@ -219,7 +154,7 @@ fixture_start (Fixture *fx)
   g_autoptr(TmCa) ca = NULL;
   g_autofree char *pem = NULL;
 
-  run_on_server (fx, start_cb, fx);
+  tm_test_run_in_context (fx->context, start_cb, fx);
   g_assert_nonnull (fx->proxy_uri);
 
   /* What a user installs in the browser; exists once inspection was on. */
@@ -236,11 +171,8 @@ fixture_start (Fixture *fx)
 static void
 fixture_free (Fixture *fx)
 {
-  run_on_server (fx, teardown_cb, fx);
-  g_main_loop_quit (fx->loop);
-  g_thread_join (fx->thread);
-  g_main_loop_unref (fx->loop);
-  g_main_context_unref (fx->context);
+  tm_test_run_in_context (fx->context, teardown_cb, fx);
+  tm_test_server_thread_join (fx->thread, fx->loop, fx->context);
   tm_test_rmdir (fx->tmp);
   g_free (fx->tmp);
   g_free (fx->data_dir);
@@ -251,34 +183,10 @@ fixture_free (Fixture *fx)
 }
 
 typedef struct {
-  Fixture      *fx;
-  TmCategories  categories;
-  const char   *key;
-  const char   *value;
+  Fixture    *fx;
+  const char *key;
+  const char *value;
 } StoreCall;
-
-static gboolean
-save_consent_cb (gpointer data)
-{
-  StoreCall *call = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TmConsent) consent = NULL;
-
-  consent = tm_consent_store_save (call->fx->consent, call->categories,
-                                   TM_CONSENT_METHOD_CUSTOM, "en", tm_charter_get_revision (),
-                                   &error);
-  g_assert_no_error (error);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-save_consent (Fixture      *fx,
-              TmCategories  categories)
-{
-  StoreCall call = { fx, categories, NULL, NULL };
-
-  run_on_server (fx, save_consent_cb, &call);
-}
 
 static gboolean
 set_setting_cb (gpointer data)
@@ -297,9 +205,9 @@ set_setting (Fixture    *fx,
              const char *key,
              const char *value)
 {
-  StoreCall call = { fx, 0, key, value };
+  StoreCall call = { fx, key, value };
 
-  run_on_server (fx, set_setting_cb, &call);
+  tm_test_run_in_context (fx->context, set_setting_cb, &call);
 }
 
 /* curl -x PROXY --cacert CA -D - URL [-H HEADER]: the response headers and body
@@ -362,24 +270,6 @@ file_mode (const char *path)
   return st.st_mode & 07777;
 }
 
-typedef struct {
-  Fixture   *fx;
-  GPtrArray *cookies;
-} ListStore;
-
-static gboolean
-list_store_cb (gpointer data)
-{
-  ListStore *ls = data;
-  g_autoptr(GError) error = NULL;
-
-  tm_session_store_flush (ls->fx->sessions, &error);
-  g_assert_no_error (error);
-  ls->cookies = tm_session_store_list (ls->fx->sessions, NULL, &error);
-  g_assert_no_error (error);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 test_inspected_cookies_filtered (void)
 {
@@ -387,7 +277,7 @@ test_inspected_cookies_filtered (void)
   g_autofree char *out = NULL;
   g_autofree char *key_path = NULL;
   g_autofree char *leaf_key_path = NULL;
-  ListStore ls = { fx, NULL };
+  g_autoptr(GPtrArray) cookies = NULL;
   gboolean mirrored = FALSE;
   g_autoptr(GError) error = NULL;
   int status = -1;
@@ -415,7 +305,7 @@ test_inspected_cookies_filtered (void)
   g_clear_pointer (&out, g_free);
 
   /* Positive control: everything accepted, both pass. */
-  save_consent (fx, TM_CATEGORIES_ALL);
+  tm_test_save_consent (fx->context, fx->consent, TM_CATEGORIES_ALL);
   out = curl (fx, fx->temoin_ca_file, "/cookies", NULL, &status);
   g_assert_cmpint (status, ==, 0);
   g_assert_true (has_line_starting (out, "Set-Cookie: _ga=GA1.1.42"));
@@ -426,11 +316,10 @@ test_inspected_cookies_filtered (void)
   g_assert_nonnull (strstr (out, "Cookie: sessionid=abc; _ga=GA1.2.3\n"));
 
   /* The session store mirrors the cookies kept, from HTTPS too. */
-  run_on_server (fx, list_store_cb, &ls);
-  for (guint i = 0; i < ls.cookies->len; i++)
-    mirrored |= g_str_equal (((TmCookie *) g_ptr_array_index (ls.cookies, i))->name, "_ga");
+  cookies = tm_test_list_cookies (fx->context, fx->sessions);
+  for (guint i = 0; i < cookies->len; i++)
+    mirrored |= g_str_equal (((TmCookie *) g_ptr_array_index (cookies, i))->name, "_ga");
   g_assert_true (mirrored);
-  g_ptr_array_unref (ls.cookies);
 
   /* Every private key written is the owner's alone. */
   key_path = g_build_filename (fx->data_dir, TM_CA_KEY_FILENAME, NULL);
@@ -644,29 +533,6 @@ open_tunnel (Fixture *fx,
   return g_steal_pointer (&conn);
 }
 
-/* Reads until the proxy closes the connection (or resets it); fails when the
- * read times out instead. Returns what was read. */
-static char *
-read_until_closed (GSocketConnection *conn)
-{
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  g_autoptr(GString) data = g_string_new (NULL);
-  char buf[4096];
-
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      gssize n = g_input_stream_read (in, buf, sizeof buf, NULL, &error);
-
-      if (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
-          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
-        break;
-      g_assert_no_error (error);   /* G_IO_ERROR_TIMED_OUT: the proxy kept it open */
-      g_string_append_len (data, buf, n);
-    }
-  return g_string_free (g_steal_pointer (&data), FALSE);
-}
-
 static guint
 count_threads (void)
 {
@@ -722,7 +588,7 @@ test_silent_clients_hold_no_thread_and_are_closed (void)
 
   for (guint i = 0; i < silent->len; i++)
     {
-      g_autofree char *rest = read_until_closed (silent->pdata[i]);
+      g_autofree char *rest = tm_test_read_until_closed (silent->pdata[i]);
 
       g_assert_cmpstr (rest, ==, "");
     }
@@ -737,44 +603,10 @@ test_silent_clients_hold_no_thread_and_are_closed (void)
       g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
                                  "\x16\x03\x01", 3, NULL, NULL, &error);
       g_assert_no_error (error);
-      rest = read_until_closed (conn);
+      rest = tm_test_read_until_closed (conn);
       g_assert_false (g_str_has_prefix (rest, "HTTP/"));
     }
   fixture_free (fx);
-}
-
-/* Connections to @port, on the proxy's side, that the client closed and the
- * proxy did not (TCP state CLOSE_WAIT in /proc/net/tcp and tcp6). */
-static guint
-count_close_wait (guint port)
-{
-  g_autofree char *wanted = g_strdup_printf (":%04X", port);
-  const char *tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-  guint n = 0;
-
-  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
-    {
-      g_autofree char *text = NULL;
-      g_auto(GStrv) lines = NULL;
-
-      if (!g_file_get_contents (tables[t], &text, NULL, NULL))
-        continue;
-      lines = g_strsplit (text, "\n", -1);
-      for (guint i = 1; lines[i] != NULL; i++)
-        {
-          g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
-          g_autoptr(GPtrArray) words = g_ptr_array_new ();
-
-          for (guint f = 0; fields[f] != NULL; f++)
-            if (fields[f][0] != '\0')
-              g_ptr_array_add (words, fields[f]);
-          /* sl local_address rem_address st … ; 08 is CLOSE_WAIT */
-          if (words->len > 3 && g_str_has_suffix (words->pdata[1], wanted) &&
-              g_str_equal (words->pdata[3], "08"))
-            n++;
-        }
-    }
-  return n;
 }
 
 static guint
@@ -803,7 +635,7 @@ test_closed_inspected_clients_leave_no_descriptor (void)
   g_free (curl (fx, fx->temoin_ca_file, "/cookies", NULL, &status));
   g_assert_cmpint (status, ==, 0);
   g_usleep (200 * 1000);
-  before = count_close_wait (proxy_port (fx));
+  before = tm_test_count_close_wait (proxy_port (fx));
   for (guint i = 0; i < 12; i++)
     {
       g_autofree char *out = curl (fx, fx->temoin_ca_file, "/cookies", NULL, &status);
@@ -812,7 +644,7 @@ test_closed_inspected_clients_leave_no_descriptor (void)
     }
   deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline &&
-         (after = count_close_wait (proxy_port (fx))) > before)
+         (after = tm_test_count_close_wait (proxy_port (fx))) > before)
     g_usleep (100 * 1000);
   g_test_message ("closed by the client only: %u before, %u after 12 inspected clients",
                   before, after);
@@ -840,7 +672,7 @@ test_plain_http_inside_tunnel_is_answered (void)
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
                              strlen (request), NULL, NULL, &error);
   g_assert_no_error (error);
-  answer = read_until_closed (conn);
+  answer = tm_test_read_until_closed (conn);
   g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 400 "));
   g_assert_nonnull (strstr (answer, "unencrypted"));
   g_assert_null (strstr (answer, "Set-Cookie"));

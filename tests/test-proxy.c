@@ -16,10 +16,10 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
-#include "tm-charter.h"
 #include "tm-consent-store.h"
 #include "tm-proxy.h"
 #include "tm-session-store.h"
+#include "tm-test-proxy.h"
 #include "tm-test-utils.h"
 
 #define DEADLINE_S     30
@@ -50,46 +50,6 @@ typedef struct {
   gint            client_got_first;  /* atomic */
   gint            origin_done;       /* atomic */
 } Fixture;
-
-typedef struct {
-  GSourceFunc func;
-  gpointer    data;
-  gboolean    done;
-  GMutex      mutex;
-  GCond       cond;
-} SyncCall;
-
-static gboolean
-sync_call_cb (gpointer user_data)
-{
-  SyncCall *call = user_data;
-
-  call->func (call->data);
-  g_mutex_lock (&call->mutex);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->mutex);
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs @func on the server thread and waits for it. */
-static void
-run_on_server (Fixture     *fx,
-               GSourceFunc  func,
-               gpointer     data)
-{
-  SyncCall call = { func, data, FALSE };
-
-  g_mutex_init (&call.mutex);
-  g_cond_init (&call.cond);
-  g_main_context_invoke (fx->context, sync_call_cb, &call);
-  g_mutex_lock (&call.mutex);
-  while (!call.done)
-    g_cond_wait (&call.cond, &call.mutex);
-  g_mutex_unlock (&call.mutex);
-  g_mutex_clear (&call.mutex);
-  g_cond_clear (&call.cond);
-}
 
 /* The origin */
 
@@ -254,17 +214,6 @@ echo_incoming_cb (GSocketService    *service,
   return TRUE;
 }
 
-static gpointer
-server_thread (gpointer data)
-{
-  Fixture *fx = data;
-
-  g_main_context_push_thread_default (fx->context);
-  g_main_loop_run (fx->loop);
-  g_main_context_pop_thread_default (fx->context);
-  return NULL;
-}
-
 static gboolean
 setup_origin_cb (gpointer data)
 {
@@ -293,12 +242,7 @@ setup_origin_cb (gpointer data)
   fx->echo_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_socket_service_start (fx->echo);
 
-  fx->consent = tm_consent_store_new (fx->dir, &error);
-  g_assert_no_error (error);
-  fx->sessions = tm_session_store_new (fx->dir, &error);
-  g_assert_no_error (error);
-  fx->proxy = tm_proxy_new (fx->dir, fx->consent, fx->sessions);
-  tm_proxy_set_port (fx->proxy, 0);
+  tm_test_proxy_create (fx->dir, &fx->consent, &fx->sessions, &fx->proxy);
   return G_SOURCE_REMOVE;
 }
 
@@ -306,11 +250,8 @@ static gboolean
 start_proxy_cb (gpointer data)
 {
   Fixture *fx = data;
-  g_autoptr(GError) error = NULL;
 
-  tm_proxy_start (fx->proxy, &error);
-  g_assert_no_error (error);
-  fx->proxy_uri = g_strdup (tm_proxy_get_uris (fx->proxy)[0]);
+  fx->proxy_uri = tm_test_proxy_start_in_thread (fx->proxy);
   fx->proxy_port = tm_proxy_get_port (fx->proxy);
   return G_SOURCE_REMOVE;
 }
@@ -319,14 +260,8 @@ static gboolean
 teardown_cb (gpointer data)
 {
   Fixture *fx = data;
-  g_autoptr(GError) error = NULL;
 
-  tm_proxy_stop (fx->proxy);
-  g_clear_object (&fx->proxy);
-  tm_session_store_flush (fx->sessions, &error);
-  g_assert_no_error (error);
-  g_clear_object (&fx->sessions);
-  g_clear_object (&fx->consent);
+  tm_test_proxy_destroy (&fx->consent, &fx->sessions, &fx->proxy);
   soup_server_disconnect (fx->origin);
   g_clear_object (&fx->origin);
   g_socket_service_stop (fx->echo);
@@ -344,58 +279,27 @@ fixture_new (void)
   fx->dir = tm_test_make_tmp_dir ();
   fx->context = g_main_context_new ();
   fx->loop = g_main_loop_new (fx->context, FALSE);
-  fx->thread = g_thread_new ("server", server_thread, fx);
-  run_on_server (fx, setup_origin_cb, fx);
+  fx->thread = tm_test_server_thread_new (fx->context, fx->loop);
+  tm_test_run_in_context (fx->context, setup_origin_cb, fx);
   return fx;
 }
 
 static void
 fixture_start (Fixture *fx)
 {
-  run_on_server (fx, start_proxy_cb, fx);
+  tm_test_run_in_context (fx->context, start_proxy_cb, fx);
   g_assert_nonnull (fx->proxy_uri);
 }
 
 static void
 fixture_free (Fixture *fx)
 {
-  run_on_server (fx, teardown_cb, fx);
-  g_main_loop_quit (fx->loop);
-  g_thread_join (fx->thread);
-  g_main_loop_unref (fx->loop);
-  g_main_context_unref (fx->context);
+  tm_test_run_in_context (fx->context, teardown_cb, fx);
+  tm_test_server_thread_join (fx->thread, fx->loop, fx->context);
   tm_test_rmdir (fx->dir);
   g_free (fx->dir);
   g_free (fx->proxy_uri);
   g_free (fx);
-}
-
-typedef struct {
-  Fixture      *fx;
-  TmCategories  categories;
-} SaveConsent;
-
-static gboolean
-save_consent_cb (gpointer data)
-{
-  SaveConsent *sc = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TmConsent) consent = NULL;
-
-  consent = tm_consent_store_save (sc->fx->consent, sc->categories,
-                                   TM_CONSENT_METHOD_CUSTOM, "en", tm_charter_get_revision (),
-                                   &error);
-  g_assert_no_error (error);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-save_consent (Fixture      *fx,
-              TmCategories  categories)
-{
-  SaveConsent sc = { fx, categories };
-
-  run_on_server (fx, save_consent_cb, &sc);
 }
 
 /* The client side */
@@ -899,28 +803,6 @@ connect_to_proxy (Fixture *fx)
   return conn;
 }
 
-/* Reads until the proxy closes the connection; fails if the read times out
- * (DEADLINE_S) because the proxy kept it open. Returns what was read. */
-static char *
-read_until_closed (GSocketConnection *conn)
-{
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  g_autoptr(GString) data = g_string_new (NULL);
-  char buf[4096];
-
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      gssize n = g_input_stream_read (in, buf, sizeof buf, NULL, &error);
-
-      if (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
-        break;
-      g_assert_no_error (error);
-      g_string_append_len (data, buf, n);
-    }
-  return g_string_free (g_steal_pointer (&data), FALSE);
-}
-
 /* A keep-alive client that goes quiet after its answer, and one that never
  * finishes its request, are both closed after the idle timeout. (A GSocket
  * timeout on SoupServer's connections kept them open for good.) */
@@ -951,46 +833,12 @@ test_idle_and_slow_clients_are_closed (void)
   g_assert_no_error (error);
 
   /* The whole answer (a keep-alive one), then the end of the connection. */
-  answer = read_until_closed (idle);
+  answer = tm_test_read_until_closed (idle);
   g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200 "));
   g_assert_true (g_str_has_suffix (answer, "cookies\n"));
-  nothing = read_until_closed (slow);
+  nothing = tm_test_read_until_closed (slow);
   g_assert_false (g_str_has_prefix (nothing, "HTTP/1.1 200"));
   fixture_free (fx);
-}
-
-/* Connections to @port, on the proxy's side, that the client closed and the
- * proxy did not (TCP state CLOSE_WAIT in /proc/net/tcp and tcp6). */
-static guint
-count_close_wait (guint port)
-{
-  g_autofree char *wanted = g_strdup_printf (":%04X", port);
-  const char *tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-  guint n = 0;
-
-  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
-    {
-      g_autofree char *text = NULL;
-      g_auto(GStrv) lines = NULL;
-
-      if (!g_file_get_contents (tables[t], &text, NULL, NULL))
-        continue;
-      lines = g_strsplit (text, "\n", -1);
-      for (guint i = 1; lines[i] != NULL; i++)
-        {
-          g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
-          g_autoptr(GPtrArray) words = g_ptr_array_new ();
-
-          for (guint f = 0; fields[f] != NULL; f++)
-            if (fields[f][0] != '\0')
-              g_ptr_array_add (words, fields[f]);
-          /* sl local_address rem_address st … ; 08 is CLOSE_WAIT */
-          if (words->len > 3 && g_str_has_suffix (words->pdata[1], wanted) &&
-              g_str_equal (words->pdata[3], "08"))
-            n++;
-        }
-    }
-  return n;
 }
 
 /* Keep-alive clients that close their connection after their answer leave no
@@ -1035,12 +883,13 @@ test_closed_keep_alive_clients_leave_no_descriptor (void)
       if (round == 0)
         {
           g_usleep (200 * 1000);
-          before = count_close_wait (fx->proxy_port);
+          before = tm_test_count_close_wait (fx->proxy_port);
         }
     }
 
   deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < deadline && (after = count_close_wait (fx->proxy_port)) > before)
+  while (g_get_monotonic_time () < deadline &&
+         (after = tm_test_count_close_wait (fx->proxy_port)) > before)
     g_usleep (100 * 1000);
   g_test_message ("closed by the client only: %u before, %u after 20 closed clients",
                   before, after);
@@ -1074,7 +923,7 @@ test_stop_right_after_start (void)
   g_setenv ("TEMOIN_PROXY_WORKERS", "3", TRUE);
   fx = fixture_new ();
   g_unsetenv ("TEMOIN_PROXY_WORKERS");
-  run_on_server (fx, start_stop_cb, fx);
+  tm_test_run_in_context (fx->context, start_stop_cb, fx);
   fixture_free (fx);
 }
 
@@ -1156,7 +1005,7 @@ test_cookies_response_filtered (void)
   g_clear_pointer (&body, g_free);
 
   /* Everything accepted: both pass, untouched. */
-  save_consent (fx, TM_CATEGORIES_ALL);
+  tm_test_save_consent (fx->context, fx->consent, TM_CATEGORIES_ALL);
   body = fetch (session, "GET", url, NULL, NULL, &msg);
   cookies = set_cookies_of (msg);
   g_assert_nonnull (strstr (cookies, "_ga=GA1.1." SECRET_VALUE "; Max-Age=63072000; Path=/\n"));
@@ -1182,7 +1031,7 @@ test_cookies_request_filtered (void)
   url = origin_url (fx, "127.0.0.1", "/headers");
 
   /* Everything accepted: the header reaches the origin byte for byte. */
-  save_consent (fx, TM_CATEGORIES_ALL);
+  tm_test_save_consent (fx->context, fx->consent, TM_CATEGORIES_ALL);
   body = fetch (session, "GET", url, headers, NULL, &msg);
   g_assert_nonnull (strstr (body, "Cookie: sessionid=abc;  _ga=GA1.2.3; csrftoken=\"q t\"\n"));
   cookies = set_cookies_of (msg);
@@ -1192,7 +1041,8 @@ test_cookies_request_filtered (void)
   g_clear_pointer (&cookies, g_free);
 
   /* Statistics refused: _ga is stripped and the client told to drop it. */
-  save_consent (fx, TM_CATEGORIES_ALL & ~TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS));
+  tm_test_save_consent (fx->context, fx->consent,
+                        TM_CATEGORIES_ALL & ~TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS));
   body = fetch (session, "GET", url, headers, NULL, &msg);
   g_assert_nonnull (strstr (body, "Cookie: sessionid=abc; csrftoken=\"q t\"\n"));
   g_assert_null (strstr (body, "_ga"));
@@ -1225,7 +1075,8 @@ test_cookies_first_and_third_party (void)
   referer = origin_url (fx, "site-a.test", "/page");
 
   /* Third party refused, first party accepted. */
-  save_consent (fx, TM_CATEGORIES_ALL & ~TM_CATEGORY_BIT (TM_CATEGORY_THIRD_PARTY));
+  tm_test_save_consent (fx->context, fx->consent,
+                        TM_CATEGORIES_ALL & ~TM_CATEGORY_BIT (TM_CATEGORY_THIRD_PARTY));
   {
     const char *embedded[] = {
       "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Dest", "image", "Referer", referer, NULL,
@@ -1262,46 +1113,27 @@ test_sec_gpc_only_when_third_party_refused (void)
   session = proxied_session (fx);
   url = origin_url (fx, "127.0.0.1", "/headers");
 
-  save_consent (fx, TM_CATEGORIES_ALL & ~TM_CATEGORY_BIT (TM_CATEGORY_THIRD_PARTY));
+  tm_test_save_consent (fx->context, fx->consent,
+                        TM_CATEGORIES_ALL & ~TM_CATEGORY_BIT (TM_CATEGORY_THIRD_PARTY));
   body = fetch (session, "GET", url, NULL, NULL, NULL);
   g_assert_nonnull (strstr (body, "Sec-GPC: 1\n"));
   g_free (body);
 
-  save_consent (fx, TM_CATEGORIES_ALL);
+  tm_test_save_consent (fx->context, fx->consent, TM_CATEGORIES_ALL);
   body = fetch (session, "GET", url, NULL, NULL, NULL);
   g_assert_null (strstr (body, "Sec-GPC"));
   fixture_free (fx);
-}
-
-typedef struct {
-  Fixture   *fx;
-  GPtrArray *cookies;
-} ListStore;
-
-static gboolean
-list_store_cb (gpointer data)
-{
-  ListStore *ls = data;
-  g_autoptr(GError) error = NULL;
-
-  tm_session_store_flush (ls->fx->sessions, &error);
-  g_assert_no_error (error);
-  ls->cookies = tm_session_store_list (ls->fx->sessions, NULL, &error);
-  g_assert_no_error (error);
-  return G_SOURCE_REMOVE;
 }
 
 static gboolean
 store_has (Fixture    *fx,
            const char *name)
 {
-  ListStore ls = { fx, NULL };
+  g_autoptr(GPtrArray) cookies = tm_test_list_cookies (fx->context, fx->sessions);
   gboolean found = FALSE;
 
-  run_on_server (fx, list_store_cb, &ls);
-  for (guint i = 0; i < ls.cookies->len; i++)
-    found |= g_str_equal (((TmCookie *) g_ptr_array_index (ls.cookies, i))->name, name);
-  g_ptr_array_unref (ls.cookies);
+  for (guint i = 0; i < cookies->len; i++)
+    found |= g_str_equal (((TmCookie *) g_ptr_array_index (cookies, i))->name, name);
   return found;
 }
 
@@ -1323,7 +1155,7 @@ test_live_withdrawal_from_another_process (void)
   page = origin_url (fx, "127.0.0.1", "/headers");
 
   /* Everything accepted: the store mirrors _ga. */
-  save_consent (fx, TM_CATEGORIES_ALL);
+  tm_test_save_consent (fx->context, fx->consent, TM_CATEGORIES_ALL);
   {
     g_autoptr(SoupMessage) msg = NULL;
     g_autofree char *body = fetch (session, "GET", url, NULL, NULL, &msg);
@@ -1402,7 +1234,7 @@ test_live_single_deletion_expires_that_cookie (void)
   url = origin_url (fx, "127.0.0.1", "/cookies");
   page = origin_url (fx, "127.0.0.1", "/headers");
 
-  save_consent (fx, TM_CATEGORIES_ALL);
+  tm_test_save_consent (fx->context, fx->consent, TM_CATEGORIES_ALL);
   {
     g_autoptr(SoupMessage) msg = NULL;
     g_autofree char *body = fetch (session, "GET", url, NULL, NULL, &msg);

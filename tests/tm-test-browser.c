@@ -246,12 +246,18 @@ die_with_parent_cb (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static GSubprocessLauncher *
-launcher_new (GSubprocessFlags flags)
+GSubprocessLauncher *
+tm_test_launcher_new (GSubprocessFlags flags)
 {
+  static const char * const unset[] = {
+    "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+  };
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent_cb, NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (unset); i++)
+    g_subprocess_launcher_unsetenv (launcher, unset[i]);
   return launcher;
 }
 
@@ -270,10 +276,9 @@ subprocess_wait_cb (GObject      *source,
   data->done = TRUE;
 }
 
-/* Waits until @process ends or @timeout_s pass; FALSE on timeout. */
-static gboolean
-subprocess_wait_with_deadline (GSubprocess *process,
-                               guint        timeout_s)
+gboolean
+tm_test_subprocess_wait (GSubprocess *process,
+                         guint        timeout_s)
 {
   gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
   WaitData data = { FALSE };
@@ -338,7 +343,7 @@ tm_test_proxy_start (TmTestProxy        *proxy,
                      const char         *data_dir,
                      const char * const *extra_args)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GSubprocessLauncher) launcher = tm_test_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   const char *temoinctl = g_getenv ("TEMOINCTL");
@@ -414,7 +419,7 @@ tm_test_proxy_stop (TmTestProxy *proxy)
   gboolean stopped;
 
   g_subprocess_send_signal (proxy->process, SIGTERM);
-  stopped = subprocess_wait_with_deadline (proxy->process, TM_TEST_PROXY_STOP_TIMEOUT_S);
+  stopped = tm_test_subprocess_wait (proxy->process, TM_TEST_PROXY_STOP_TIMEOUT_S);
   if (!stopped)
     g_error ("temoinctl serve did not stop within %d s of SIGTERM",
              TM_TEST_PROXY_STOP_TIMEOUT_S);
@@ -460,7 +465,7 @@ browser_run (const char  *scratch,
              char       **out_dom,
              char       **out_err)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GSubprocessLauncher) launcher = tm_test_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GSubprocess) browser = NULL;
   g_autoptr(GError) error = NULL;
@@ -509,7 +514,7 @@ browser_run (const char  *scratch,
                                           &error);
   g_assert_no_error (error);
 
-  if (!subprocess_wait_with_deadline (browser, TM_TEST_BROWSER_TIMEOUT_S))
+  if (!tm_test_subprocess_wait (browser, TM_TEST_BROWSER_TIMEOUT_S))
     {
       g_autofree char *err = tm_test_read_file_or_empty (err_path);
 
@@ -524,6 +529,23 @@ browser_run (const char  *scratch,
     }
   *out_dom = tm_test_read_file_or_empty (dom_path);
   *out_err = tm_test_read_file_or_empty (err_path);
+}
+
+char *
+tm_test_browser_dump_dom (const char  *scratch,
+                          const char  *profile,
+                          const char  *proxy_url,
+                          const char  *spki_hashes,
+                          const char  *url,
+                          char       **out_err)
+{
+  char *dom = NULL;
+  g_autofree char *err = NULL;
+
+  browser_run (scratch, profile, proxy_url, spki_hashes, url, &dom, &err);
+  if (out_err != NULL)
+    *out_err = g_steal_pointer (&err);
+  return dom;
 }
 
 void

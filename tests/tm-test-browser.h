@@ -53,6 +53,13 @@ void          tm_test_origin_assert_sent     (TmTestOrigin *origin,
 
 /* ---- subprocesses and temoinctl ---- */
 
+/* A launcher whose children die with the test process and do not see the proxy
+ * variables a developer's shell may carry. */
+GSubprocessLauncher *tm_test_launcher_new (GSubprocessFlags flags);
+/* Waits until @process ends or @timeout_s pass; on timeout kills it and returns
+ * FALSE. */
+gboolean  tm_test_subprocess_wait    (GSubprocess *process,
+                                      guint        timeout_s);
 /* The contents of @path, or "" if it cannot be read. */
 char     *tm_test_read_file_or_empty (const char *path);
 /* Sleeps about 100 ms while letting the main context run. */
@@ -97,6 +104,15 @@ char       *tm_test_browser_load_refused (const char *scratch,
                                           const char *proxy_url,
                                           const char *spki_hashes,
                                           const char *url);
+/* Loads @url as tm_test_browser_load() does, without checking which page it showed,
+ * and returns what the browser showed (the DOM); @out_err (if not NULL) gets what it
+ * said on stderr. */
+char       *tm_test_browser_dump_dom     (const char  *scratch,
+                                          const char  *profile,
+                                          const char  *proxy_url,
+                                          const char  *spki_hashes,
+                                          const char  *url,
+                                          char       **out_err);
 /* Chromium's stderr @err on one line (for TAP), without its noise about the D-Bus
  * it has not here. */
 char       *tm_test_browser_stderr_summary (const char *err);

@@ -556,15 +556,16 @@ proxy_request_add_expiring (TmProxyRequest *req,
   g_ptr_array_add (req->expiring, header);
 }
 
-/* Filters the client's Cookie header in place on @upstream_headers. Refused
- * pairs are answered with expiring Set-Cookie values (host-only and for the
- * registrable domain, Path=/: a proxy cannot know the path a script used). */
+/* Where a Cookie pair ends in the header it was parsed from. */
 static const char *
 pair_end (const TmCookiePair *pair)
 {
   return pair->value != NULL ? pair->value + pair->value_len : pair->name + pair->name_len;
 }
 
+/* Filters the client's Cookie header in place on @upstream_headers. Refused
+ * pairs are answered with expiring Set-Cookie values (host-only and for the
+ * registrable domain, Path=/: a proxy cannot know the path a script used). */
 static void
 filter_request_cookies (TmProxyRequest     *req,
                         const char         *header,

@@ -25,8 +25,6 @@ GtkWidget  *tm_rule_menu_button_new       (const char     *name,
  * the rule in the consent store of the widget's application and toast the
  * outcome on the window's toast overlay. */
 void        tm_rule_menu_install_actions  (GtkWidgetClass *widget_class);
-/* "Statistics, Third-party" (translated). (transfer full) */
-char       *tm_categories_to_text         (TmCategories    categories);
 /* GTK 4.8 reads a labelled button's name twice to a screen reader: its accessible
  * label (the raw label with its underscore, or the one a .ui file gives) and then
  * its label widget's text. Keeps one: the accessible label when @keep_label (a

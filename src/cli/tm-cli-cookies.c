@@ -170,7 +170,7 @@ cookies_to_table (GPtrArray *cookies)
     {
       const TmCookie *cookie = g_ptr_array_index (cookies, i);
       g_autoptr(GString) attributes = g_string_new (NULL);
-      g_autoptr(GString) categories = g_string_new (NULL);
+      g_autofree char *categories = tm_categories_to_text (cookie->categories);
       char **row = g_new0 (char *, N_COLS + 1);
 
       if (cookie->expires == TM_COOKIE_SESSION)
@@ -205,18 +205,12 @@ cookies_to_table (GPtrArray *cookies)
       else
         g_string_append (attributes, "-");
 
-      for (TmCategory cat = 0; cat < TM_N_CATEGORIES; cat++)
-        if (cookie->categories & TM_CATEGORY_BIT (cat))
-          g_string_append_printf (categories, "%s%s", categories->len ? ", " : "",
-                                  tm_category_get_title (cat));
-      if (categories->len == 0)
-        g_string_append (categories, "-");
 
       row[COL_NAME] = tm_cli_text_cell (cookie->name[0] ? cookie->name : "\"\"");
       row[COL_DOMAIN] = tm_cli_text_cell (cookie->domain);
       row[COL_PATH] = tm_cli_text_cell (cookie->path);
       row[COL_ATTRIBUTES] = g_strdup (attributes->str);
-      row[COL_CATEGORIES] = g_strdup (categories->str);
+      row[COL_CATEGORIES] = g_strdup (categories[0] != '\0' ? categories : "-");
       for (guint c = 0; c < N_COLS; c++)
         widths[c] = MAX (widths[c], g_utf8_strlen (row[c], -1));
       g_ptr_array_add (rows, row);

@@ -105,18 +105,13 @@ print_table (GListModel *items)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(TmPreviewItem) item = g_list_model_get_item (items, i);
-      g_autoptr(GString) categories = g_string_new (NULL);
-      TmCategories bits = tm_preview_item_get_categories (item);
+      g_autofree char *categories = tm_categories_to_text (tm_preview_item_get_categories (item));
       const char *name = tm_preview_item_get_name (item);
       char **row = g_new0 (char *, N_COLS + 2);
 
-      for (TmCategory c = 0; c < TM_N_CATEGORIES; c++)
-        if (bits & TM_CATEGORY_BIT (c))
-          g_string_append_printf (categories, "%s%s", categories->len ? ", " : "",
-                                  tm_category_get_title (c));
       row[COL_NAME] = tm_cli_text_cell (name[0] != '\0' ? name : "\"\"");
       row[COL_SITE] = tm_cli_text_cell (tm_preview_item_get_site (item));
-      row[COL_CATEGORIES] = g_strdup (categories->str);
+      row[COL_CATEGORIES] = g_steal_pointer (&categories);
       /* Translators: a decision of `temoinctl preview` */
       row[COL_DECISION] = g_strdup (tm_preview_item_get_keep (item) ? _("kept")
                                     /* Translators: a decision of `temoinctl preview` */
@@ -332,12 +327,8 @@ tm_cli_preview (TmCliContext *ctx,
     print_json (items);
   else
     {
-      g_autoptr(GString) choice = g_string_new (NULL);
+      g_autofree char *choice = tm_categories_to_text (accepted);
 
-      for (TmCategory c = 0; c < TM_N_CATEGORIES; c++)
-        if (accepted & TM_CATEGORY_BIT (c))
-          g_string_append_printf (choice, "%s%s", choice->len ? ", " : "",
-                                  tm_category_get_title (c));
       if (scenario)
         {
           /* Translators: the first line of `temoinctl preview --scenario`; %s is
@@ -347,10 +338,10 @@ tm_cli_preview (TmCliContext *ctx,
         }
       if (set_on | set_off)
         /* Translators: %s lists the categories accepted in a preview */
-        g_print (_("Accepted for this preview (not saved): %s"), choice->str);
+        g_print (_("Accepted for this preview (not saved): %s"), choice);
       else
         /* Translators: %s lists the categories accepted in a preview */
-        g_print (_("Accepted by your saved choice: %s"), choice->str);
+        g_print (_("Accepted by your saved choice: %s"), choice);
       g_print ("\n\n");
       print_table (items);
     }

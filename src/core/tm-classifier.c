@@ -515,6 +515,22 @@ tm_source_to_id (TmSource source)
   return ids[source];
 }
 
+/* The source whose tm_source_to_id() is @id (nullable): FALSE when none is. */
+gboolean
+tm_source_from_id (const char *id,
+                   TmSource   *out_source)
+{
+  g_return_val_if_fail (out_source != NULL, FALSE);
+
+  for (TmSource source = TM_SOURCE_OVERRIDE; source <= TM_SOURCE_CONTEXT; source++)
+    if (g_strcmp0 (id, tm_source_to_id (source)) == 0)
+      {
+        *out_source = source;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 /* The host of @url, lower case; NULL when it has none or does not parse. */
 static char *
 host_of_url (const char *url)

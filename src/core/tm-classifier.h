@@ -21,6 +21,8 @@ typedef enum {
 
 /* "override", "exception", "charter", "builtin", "database", "context" */
 const char *tm_source_to_id (TmSource source);
+gboolean    tm_source_from_id (const char *id,
+                               TmSource   *out_source);
 
 typedef struct {
   const char *host;      /* the host the cookie is set by or sent to */

@@ -242,19 +242,6 @@ tm_decision_record_set_decision (TmDecisionRecord *record,
   record->top_site = (char *) c->top_site;
 }
 
-static gboolean
-source_from_id (const char *id,
-                TmSource   *out)
-{
-  for (TmSource source = TM_SOURCE_OVERRIDE; source <= TM_SOURCE_CONTEXT; source++)
-    if (g_strcmp0 (id, tm_source_to_id (source)) == 0)
-      {
-        *out = source;
-        return TRUE;
-      }
-  return FALSE;
-}
-
 /**
  * tm_decision_record_describe:
  * @record: a record, from tm_session_store_list_decisions() for instance
@@ -278,7 +265,7 @@ tm_decision_record_describe (const TmDecisionRecord *record,
   g_return_val_if_fail (record != NULL, NULL);
 
   if (!record->classified || record->purpose >= TM_N_CATEGORIES ||
-      record->host == NULL || !source_from_id (record->source, &c->source))
+      record->host == NULL || !tm_source_from_id (record->source, &c->source))
     return g_strdup (record->reason);
 
   decision.keep = record->keep;

@@ -47,6 +47,23 @@ tm_category_get_title (TmCategory category)
   return _(category_titles[category]);
 }
 
+char *
+tm_categories_to_text (TmCategories categories)
+{
+  GString *text = g_string_new (NULL);
+
+  for (TmCategory c = 0; c < TM_N_CATEGORIES; c++)
+    {
+      if (!(categories & TM_CATEGORY_BIT (c)))
+        continue;
+      if (text->len > 0)
+        /* TRANSLATORS: between two category names in a list. */
+        g_string_append (text, _(", "));
+      g_string_append (text, tm_category_get_title (c));
+    }
+  return g_string_free (text, FALSE);
+}
+
 const char *
 tm_consent_method_to_id (TmConsentMethod method)
 {

@@ -44,6 +44,9 @@ gboolean     tm_category_from_id      (const char      *id,
                                        TmCategory      *out_category);
 /* Translated, for people ("Statistics"). */
 const char  *tm_category_get_title    (TmCategory       category);
+/* The titles of @categories, in order, joined for people: "Statistics,
+ * Third-party" (translated). (transfer full) */
+char        *tm_categories_to_text    (TmCategories     categories);
 
 const char  *tm_consent_method_to_id   (TmConsentMethod  method);   /* "custom", "accept-all", "reject-all" */
 gboolean     tm_consent_method_from_id (const char      *id,

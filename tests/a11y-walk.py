@@ -32,9 +32,10 @@ GENERIC = ("Gtk", "Adw")
 
 
 
-def find_app(name, timeout=40):
+def find_app(name, proc, timeout=40):
+    """The app's accessible, or None when it does not appear in time or has exited."""
     deadline = time.time() + timeout
-    while time.time() < deadline:
+    while time.time() < deadline and proc.poll() is None:
         desktop = pyatspi.Registry.getDesktop(0)
         for i in range(desktop.childCount):
             app = desktop.getChildAtIndex(i)
@@ -121,6 +122,11 @@ def main():
     data_dir = tempfile.mkdtemp(prefix="temoin-a11y-")
     env = dict(os.environ, TEMOIN_DATA_DIR=data_dir, GTK_A11Y="atspi")
     env.pop("NO_AT_BRIDGE", None)
+    # Bring the accessibility bus up before the app: its launcher connects to the
+    # X server too, and Xlib refused the app's connection (XOpenDisplay returned
+    # NULL, "cannot open display") about one time in ten when both connected at
+    # once on a fresh Xvfb.
+    pyatspi.Registry.getDesktop(0)
     app_proc = subprocess.Popen([temoin], env=env)
     # The checks themselves catch what they are for (names seen in GTK 4.8).
     samples = [("_Preview Preview", [], True), ("Export the certificate Export…", ["Export…"],
@@ -131,8 +137,10 @@ def main():
                 [f"{n!r}: {doubled(n, l)}" for n, l, want in samples
                  if doubled(n, l) != want])]
     try:
-        app = find_app(os.path.basename(temoin))
-        results.append(("the app appears on the accessibility bus", app is not None, []))
+        app = find_app(os.path.basename(temoin), app_proc)
+        results.append(("the app appears on the accessibility bus", app is not None,
+                        [] if app_proc.poll() is None
+                        else [f"the app exited with status {app_proc.returncode}"]))
         if app is None:
             return results
         pages = [r for r in pyatspi.utils.findAllDescendants(

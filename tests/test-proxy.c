@@ -897,6 +897,39 @@ test_closed_keep_alive_clients_leave_no_descriptor (void)
   fixture_free (fx);
 }
 
+/* The counter the test above relies on sees a socket in CLOSE_WAIT: a server
+ * that accepts and never closes, a client that leaves. Without this, a counter
+ * that never counts would let that test pass whatever the proxy does. */
+static void
+test_close_wait_counter_sees_half_closed_socket (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) kept = NULL, leaving = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port, seen = 0;
+  gint64 deadline;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tm_test_count_close_wait (port), ==, 0);
+
+  leaving = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  kept = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_io_stream_close (G_IO_STREAM (leaving), NULL, &error);
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline && (seen = tm_test_count_close_wait (port)) == 0)
+    g_usleep (20 * 1000);
+  g_assert_cmpuint (seen, ==, 1);
+
+  g_io_stream_close (G_IO_STREAM (kept), NULL, NULL);
+  g_assert_cmpuint (tm_test_count_close_wait (port), ==, 0);
+}
+
 static gboolean
 start_stop_cb (gpointer data)
 {
@@ -1570,6 +1603,8 @@ main (int   argc,
                    test_idle_and_slow_clients_are_closed);
   g_test_add_func ("/proxy/timeouts/closed-keep-alive-clients-leave-no-descriptor",
                    test_closed_keep_alive_clients_leave_no_descriptor);
+  g_test_add_func ("/proxy/timeouts/close-wait-counter-sees-a-half-closed-socket",
+                   test_close_wait_counter_sees_half_closed_socket);
   g_test_add_func ("/proxy/workers/stop-right-after-start-returns",
                    test_stop_right_after_start);
   g_test_add_func ("/proxy/cookies/response-filtered-by-choice", test_cookies_response_filtered);

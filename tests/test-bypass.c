@@ -176,6 +176,38 @@ test_default_list (void)
   g_assert_cmpstr (again, ==, info->default_value);
 }
 
+/* The saved list: the defaults until something is saved, then what was saved,
+ * sorted and without duplicates, as `temoinctl bypass list` and the app read it. */
+static void
+test_load_and_save (void)
+{
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autoptr(TmConsentStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) defaults = NULL, saved = NULL;
+  g_autofree char *value = NULL;
+  const char * const entries[] = { "z.example", "*.a.example", "z.example", NULL };
+
+  store = tm_consent_store_new (dir, &error);
+  g_assert_no_error (error);
+  defaults = tm_bypass_load (store);
+  value = tm_bypass_join ((const char * const *) defaults);
+  g_assert_cmpstr (value, ==, TM_SETTING_HTTPS_BYPASS_DEFAULT);
+
+  g_assert_true (tm_bypass_save (store, entries, &error));
+  g_assert_no_error (error);
+  saved = tm_bypass_load (store);
+  g_assert_cmpuint (g_strv_length (saved), ==, 2);
+  g_assert_cmpstr (saved[0], ==, "*.a.example");
+  g_assert_cmpstr (saved[1], ==, "z.example");
+  g_clear_pointer (&value, g_free);
+  value = tm_consent_store_get_setting (store, TM_SETTING_HTTPS_BYPASS);
+  g_assert_cmpstr (value, ==, "*.a.example,z.example");
+
+  g_clear_object (&store);
+  tm_test_rmdir (dir);
+}
+
 /* A test path component for @text: no slashes, never empty. */
 static char *
 path_component (const char *text)
@@ -216,6 +248,7 @@ main (int   argc,
   g_test_add_func ("/bypass/list/normalized-sorted-unique", test_normalize_list);
   g_test_add_func ("/bypass/list/stored-form-skips-invalid", test_parse_and_join);
   g_test_add_func ("/bypass/list/defaults-cover-pinned-services", test_default_list);
+  g_test_add_func ("/bypass/list/load-and-save-the-setting", test_load_and_save);
 
   return g_test_run ();
 }

@@ -27,25 +27,6 @@ struct _TmBypassGroup
 
 G_DEFINE_FINAL_TYPE (TmBypassGroup, tm_bypass_group, ADW_TYPE_PREFERENCES_GROUP)
 
-static GStrv
-read_list (TmBypassGroup *self)
-{
-  g_autofree char *value = tm_consent_store_get_setting (self->store,
-                                                         TM_SETTING_HTTPS_BYPASS);
-
-  return tm_bypass_parse (value);
-}
-
-static gboolean
-save_list (TmBypassGroup      *self,
-           const char * const *entries,
-           GError            **error)
-{
-  g_autofree char *value = tm_bypass_join (entries);
-
-  return tm_consent_store_set_setting (self->store, TM_SETTING_HTTPS_BYPASS, value, error);
-}
-
 static void
 show_error (TmBypassGroup *self,
             const char    *message)
@@ -164,7 +145,7 @@ defaults_missing (const char * const *list)
 static void
 refresh (TmBypassGroup *self)
 {
-  g_auto(GStrv) list = read_list (self);
+  g_auto(GStrv) list = tm_bypass_load (self->store);
   GtkWidget *child;
 
   if (self->shown != NULL && g_strv_equal ((const char * const *) self->shown,
@@ -206,7 +187,7 @@ add_entry (TmBypassGroup *self,
            const char    *entry,
            GError       **error)
 {
-  g_auto(GStrv) list = read_list (self);
+  g_auto(GStrv) list = tm_bypass_load (self->store);
   g_autoptr(GStrvBuilder) builder = NULL;
   g_auto(GStrv) updated = NULL;
 
@@ -216,7 +197,7 @@ add_entry (TmBypassGroup *self,
   g_strv_builder_addv (builder, (const char **) list);
   g_strv_builder_add (builder, entry);
   updated = g_strv_builder_end (builder);
-  return save_list (self, (const char * const *) updated, error);
+  return tm_bypass_save (self->store, (const char * const *) updated, error);
 }
 
 static void
@@ -235,7 +216,7 @@ remove_clicked_cb (TmBypassGroup *self,
                    GtkButton     *button)
 {
   g_autofree char *entry = g_strdup (g_object_get_data (G_OBJECT (button), "tm-entry"));
-  g_auto(GStrv) list = read_list (self);
+  g_auto(GStrv) list = tm_bypass_load (self->store);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) updated = NULL;
   g_autoptr(GError) error = NULL;
@@ -251,7 +232,7 @@ remove_clicked_cb (TmBypassGroup *self,
         g_strv_builder_add (builder, list[i]);
     }
   updated = g_strv_builder_end (builder);
-  if (!save_list (self, (const char * const *) updated, &error))
+  if (!tm_bypass_save (self->store, (const char * const *) updated, &error))
     {
       show_save_error (self, error);
       return;
@@ -332,7 +313,7 @@ add_text_changed_cb (TmBypassGroup *self)
 static void
 defaults_clicked_cb (TmBypassGroup *self)
 {
-  g_auto(GStrv) list = read_list (self);
+  g_auto(GStrv) list = tm_bypass_load (self->store);
   g_auto(GStrv) defaults = tm_bypass_parse (TM_SETTING_HTTPS_BYPASS_DEFAULT);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) updated = NULL;
@@ -343,7 +324,7 @@ defaults_clicked_cb (TmBypassGroup *self)
     if (!g_strv_contains ((const char * const *) list, defaults[i]))
       g_strv_builder_add (builder, defaults[i]);
   updated = g_strv_builder_end (builder);
-  if (!save_list (self, (const char * const *) updated, &error))
+  if (!tm_bypass_save (self->store, (const char * const *) updated, &error))
     {
       show_save_error (self, error);
       return;

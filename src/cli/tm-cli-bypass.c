@@ -16,22 +16,13 @@ static const char entry_forms[] =
   N_("An entry is a host name (bank.example), a domain with all its subdomains "
      "(*.bank.example) or an IP address (192.0.2.1, ::1).");
 
-static GStrv
-read_list (TmConsentStore *store)
-{
-  g_autofree char *value = tm_consent_store_get_setting (store, TM_SETTING_HTTPS_BYPASS);
-
-  return tm_bypass_parse (value);
-}
-
 static int
 write_list (TmConsentStore      *store,
             const char * const  *entries)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *value = tm_bypass_join (entries);
 
-  if (!tm_consent_store_set_setting (store, TM_SETTING_HTTPS_BYPASS, value, &error))
+  if (!tm_bypass_save (store, entries, &error))
     return tm_cli_fail (_("Cannot save the bypass list in %s: %s"),
                         tm_consent_store_get_path (store), error->message);
   return TM_CLI_EXIT_OK;
@@ -65,7 +56,7 @@ bypass_list (TmCliContext *ctx,
   store = tm_cli_open_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
-  list = read_list (store);
+  list = tm_bypass_load (store);
 
   if (json)
     {
@@ -139,7 +130,7 @@ bypass_add (TmCliContext *ctx,
   store = tm_cli_open_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
-  list = read_list (store);
+  list = tm_bypass_load (store);
   g_strv_builder_addv (builder, (const char **) list);
   for (guint i = 0; i < hosts->len; i++)
     g_strv_builder_add (builder, hosts->pdata[i]);
@@ -174,7 +165,7 @@ bypass_remove (TmCliContext *ctx,
   store = tm_cli_open_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
-  list = read_list (store);
+  list = tm_bypass_load (store);
 
   for (guint i = 0; i < hosts->len; i++)
     if (!g_strv_contains ((const char * const *) list, hosts->pdata[i]))

@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "tm-bypass.h"
+#include "tm-settings.h"
 
 /* What separates entries on input; the stored form uses commas only. */
 #define SEPARATORS ", \t\r\n"
@@ -322,4 +323,47 @@ tm_bypass_matches (const char * const *list,
         return TRUE;
     }
   return FALSE;
+}
+
+/**
+ * tm_bypass_load:
+ * @store: the consent store
+ *
+ * Returns: (transfer full): the saved list (the %TM_SETTING_HTTPS_BYPASS
+ *   setting, or its default when it was never set), normalized
+ */
+GStrv
+tm_bypass_load (TmConsentStore *store)
+{
+  g_autofree char *value = NULL;
+
+  g_return_val_if_fail (TM_IS_CONSENT_STORE (store), NULL);
+
+  value = tm_consent_store_get_setting (store, TM_SETTING_HTTPS_BYPASS);
+  return tm_bypass_parse (value);
+}
+
+/**
+ * tm_bypass_save:
+ * @store: the consent store
+ * @entries: normalized entries, in any order
+ * @error: return location for an error
+ *
+ * Saves @entries as the %TM_SETTING_HTTPS_BYPASS setting, sorted and without
+ * duplicates; a running proxy follows it.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+tm_bypass_save (TmConsentStore      *store,
+                const char * const  *entries,
+                GError             **error)
+{
+  g_autofree char *value = NULL;
+
+  g_return_val_if_fail (TM_IS_CONSENT_STORE (store), FALSE);
+  g_return_val_if_fail (entries != NULL, FALSE);
+
+  value = tm_bypass_join (entries);
+  return tm_consent_store_set_setting (store, TM_SETTING_HTTPS_BYPASS, value, error);
 }

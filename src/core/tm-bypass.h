@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "tm-consent-store.h"
+
 G_BEGIN_DECLS
 
 #define TM_BYPASS_ERROR (tm_bypass_error_quark ())
@@ -29,5 +31,10 @@ GStrv     tm_bypass_parse              (const char          *text);
 char     *tm_bypass_join               (const char * const  *entries);
 gboolean  tm_bypass_matches            (const char * const  *list,
                                         const char          *host);
+
+GStrv     tm_bypass_load               (TmConsentStore      *store);
+gboolean  tm_bypass_save               (TmConsentStore      *store,
+                                        const char * const  *entries,
+                                        GError             **error);
 
 G_END_DECLS

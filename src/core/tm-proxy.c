@@ -2182,7 +2182,6 @@ static void
 reload_https_settings (TmProxy *self)
 {
   gboolean inspect = self->inspection_override > 0;
-  g_autofree char *list = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) parsed = NULL;
   GStrv old;
@@ -2192,12 +2191,11 @@ reload_https_settings (TmProxy *self)
       inspect = inspect ||
                 tm_consent_store_get_setting_bool (self->consent_store,
                                                    TM_SETTING_HTTPS_INSPECTION);
-      list = tm_consent_store_get_setting (self->consent_store, TM_SETTING_HTTPS_BYPASS);
+      parsed = tm_bypass_load (self->consent_store);
     }
   else
-    list = g_strdup (TM_SETTING_HTTPS_BYPASS_DEFAULT);
+    parsed = tm_bypass_parse (TM_SETTING_HTTPS_BYPASS_DEFAULT);
 
-  parsed = tm_bypass_parse (list);
   g_strv_builder_addv (builder, (const char **) parsed);
   for (guint i = 0; i < self->extra_bypass->len; i++)
     g_strv_builder_add (builder, g_ptr_array_index (self->extra_bypass, i));

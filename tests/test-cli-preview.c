@@ -416,7 +416,7 @@ test_rules_round_trip (Fixture       *f,
   assert_member (out, "IDE", "decision", "keep");
   assert_member (out, "IDE", "source", "exception");
   assert_member (out, "IDE", "reason",
-                 "site exception: all cookies allowed on ad.doubleclick.net");
+                 "site exception: all cookies from ad.doubleclick.net allowed");
   assert_member (out, "_gid", "decision", "block");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);

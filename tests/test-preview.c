@@ -126,7 +126,7 @@ test_scenario_with_rules (void)
   g_assert_true (tm_preview_item_get_keep (ga));
   g_assert_cmpint (tm_preview_item_get_source (ga), ==, TM_SOURCE_EXCEPTION);
   reason = tm_preview_item_dup_reason (ga, FALSE);
-  g_assert_cmpstr (reason, ==, "site exception: all cookies allowed on opendatasoft.com");
+  g_assert_cmpstr (reason, ==, "site exception: all cookies from opendatasoft.com allowed");
   g_clear_pointer (&reason, g_free);
 
   ide = g_list_model_get_item (items, 7);

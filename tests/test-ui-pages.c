@@ -300,7 +300,7 @@ test_allow_site_from_a_row (Fixture       *f,
   AdwActionRow *row;
   GtkMenuButton *button;
   g_autoptr(GVariant) target = NULL;
-  RowWait w = { NULL, "IDE", "Kept", "site exception: all cookies allowed on doubleclick.net" };
+  RowWait w = { NULL, "IDE", "Kept", "site exception: all cookies from doubleclick.net allowed" };
 
   tm_test_ui_app_start (f);
   tm_test_ui_app_show_page (f, "preview");
@@ -309,7 +309,7 @@ test_allow_site_from_a_row (Fixture       *f,
   g_assert_nonnull (row);
   g_assert_cmpstr (row_decision_words (row), ==, "Blocked");
   button = GTK_MENU_BUTTON (find_descendant (GTK_WIDGET (row), GTK_TYPE_MENU_BUTTON));
-  target = menu_target (button, "rules.allow-site", "Allow All Cookies on doubleclick.net");
+  target = menu_target (button, "rules.allow-site", "Allow All Cookies from doubleclick.net");
   g_assert_nonnull (target);
   g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (button), "rules.allow-site",
                                                      target));

@@ -660,7 +660,7 @@ rule_row_new (TmCookiesPage *self,
       break;
     case TM_RULE_EXCEPTION:
       title = g_strdup (rule->site);
-      subtitle = g_strdup (_("All cookies allowed on this site"));
+      subtitle = g_strdup (_("All cookies from this site are allowed"));
       break;
     case TM_RULE_DATABASE:
       title = g_path_get_basename (rule->path);

@@ -133,7 +133,7 @@ tm_rule_menu_new (const char *name,
   g_menu_append_section (menu, section_label, G_MENU_MODEL (treat_as));
 
   /* TRANSLATORS: %s is a site, e.g. "example.com". */
-  allow_label = g_strdup_printf (_("Allow All Cookies on %s"), site);
+  allow_label = g_strdup_printf (_("Allow All Cookies from %s"), site);
   {
     g_autoptr(GMenuItem) item = g_menu_item_new (allow_label, NULL);
 
@@ -229,7 +229,7 @@ allow_site_action_cb (GtkWidget  *widget,
     return;
   tm_rules_store_add_exception (store, site, &error);
   /* TRANSLATORS: a toast; %s is a site. */
-  done = g_strdup_printf (_("All cookies are now allowed on %s"), site);
+  done = g_strdup_printf (_("All cookies from %s are now allowed"), site);
   report (widget, error, done);
 }
 

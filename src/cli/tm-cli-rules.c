@@ -294,8 +294,8 @@ rules_allow_site (TmCliContext *ctx,
   static const TmCliHelp help = {
     "rules allow-site",
     N_("SITE"),
-    N_("Allows every cookie of SITE and its subdomains, whatever your choice: for a "
-       "site that does not work without them."),
+    N_("Allows every cookie of SITE and its subdomains, whatever your choice and "
+       "wherever they are used: for a site that does not work without them."),
     NULL,
     NULL,
   };
@@ -311,7 +311,7 @@ rules_allow_site (TmCliContext *ctx,
     return fail_with (help.command, error);
   site = tm_rules_normalize_site (argv[1], NULL);
   /* Translators: %s is a site */
-  g_print (_("All cookies are now allowed on %s."), site);
+  g_print (_("All cookies from %s are now allowed."), site);
   g_print ("\n");
   return TM_CLI_EXIT_OK;
 }

@@ -165,7 +165,7 @@ static const char *category_words[TM_N_CATEGORIES] = {
 };
 
 /* The user's word (tm-rules.h) says it all: "override for sessionid on
- * example.com: necessary", "site exception: all cookies allowed on example.com". */
+ * example.com: necessary", "site exception: all cookies from example.com allowed". */
 static char *
 describe_user_word (const TmDecision *decision,
                     const char       *cookie_name,
@@ -179,7 +179,7 @@ describe_user_word (const TmDecision *decision,
 
   if (c->source == TM_SOURCE_EXCEPTION)
     /* Translators: the reason every cookie of a site is kept; %s is the site */
-    return g_strdup_printf (TR (translated, N_("site exception: all cookies allowed on %s")),
+    return g_strdup_printf (TR (translated, N_("site exception: all cookies from %s allowed")),
                             site);
 
   for (TmCategory cat = 0; cat < TM_N_CATEGORIES; cat++)

@@ -625,7 +625,6 @@ test_closed_inspected_clients_leave_no_descriptor (void)
   Fixture *fx = fixture_new ();
   g_autoptr(GError) error = NULL;
   guint before, after = 0;
-  gint64 deadline;
   int status = -1;
 
   tm_proxy_set_https_inspection (fx->proxy, TRUE);
@@ -642,10 +641,7 @@ test_closed_inspected_clients_leave_no_descriptor (void)
 
       g_assert_cmpint (status, ==, 0);
     }
-  deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < deadline &&
-         (after = tm_test_count_close_wait (proxy_port (fx))) > before)
-    g_usleep (100 * 1000);
+  after = tm_test_wait_close_wait (proxy_port (fx), before, DEADLINE_S);
   g_test_message ("closed by the client only: %u before, %u after 12 inspected clients",
                   before, after);
   g_assert_cmpuint (after, <=, before);

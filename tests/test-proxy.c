@@ -363,6 +363,17 @@ set_cookies_of (SoupMessage *msg)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* GETs @url through the proxy; returns its Set-Cookie lines (set_cookies_of()). */
+static char *
+get_set_cookies (SoupSession *session,
+                 const char  *url)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *body = fetch (session, "GET", url, NULL, NULL, &msg);
+
+  return set_cookies_of (msg);
+}
+
 /* Whether the Set-Cookie lines @cookies (one a line) expire @name. */
 static gboolean
 tells_to_drop (const char *cookies,
@@ -866,7 +877,6 @@ test_closed_keep_alive_clients_leave_no_descriptor (void)
   Fixture *fx = fixture_new ();
   g_autofree char *request = NULL;
   guint before = 0, after = 0;
-  gint64 deadline;
 
   fixture_start (fx);
   request = g_strdup_printf ("GET http://127.0.0.1:%u/cookies HTTP/1.1\r\n"
@@ -904,10 +914,7 @@ test_closed_keep_alive_clients_leave_no_descriptor (void)
         }
     }
 
-  deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < deadline &&
-         (after = tm_test_count_close_wait (fx->proxy_port)) > before)
-    g_usleep (100 * 1000);
+  after = tm_test_wait_close_wait (fx->proxy_port, before, DEADLINE_S);
   g_test_message ("closed by the client only: %u before, %u after 20 closed clients",
                   before, after);
   g_assert_cmpuint (after, <=, before);
@@ -1186,6 +1193,30 @@ store_has (Fixture    *fx,
   return found;
 }
 
+/* Starts @fx with everything accepted and GETs @url (the origin's /cookies) once,
+ * so that the store mirrors _ga and sessionid; @page is the origin's /headers,
+ * which sets nothing. Returns the client session. */
+static SoupSession *
+start_with_ga_stored (Fixture  *fx,
+                      char    **url,
+                      char    **page)
+{
+  SoupSession *session;
+  g_autofree char *cookies = NULL;
+
+  fixture_start (fx);
+  session = proxied_session (fx);
+  *url = origin_url (fx, "127.0.0.1", "/cookies");
+  *page = origin_url (fx, "127.0.0.1", "/headers");
+
+  tm_test_save_consent (fx->context, fx->consent, TM_CATEGORIES_ALL);
+  cookies = get_set_cookies (session, *url);
+  g_assert_nonnull (strstr (cookies, "_ga=GA1.1."));
+  g_assert_true (store_has (fx, "_ga"));
+  g_assert_true (store_has (fx, "sessionid"));
+  return session;
+}
+
 static void
 test_live_withdrawal_from_another_process (void)
 {
@@ -1195,25 +1226,11 @@ test_live_withdrawal_from_another_process (void)
   g_autofree char *page = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
+  g_autofree char *cookies = NULL;
   gint64 deadline;
   gboolean applied = FALSE, expired = FALSE;
 
-  fixture_start (fx);
-  session = proxied_session (fx);
-  url = origin_url (fx, "127.0.0.1", "/cookies");
-  page = origin_url (fx, "127.0.0.1", "/headers");
-
-  /* Everything accepted: the store mirrors _ga. */
-  tm_test_save_consent (fx->context, fx->consent, TM_CATEGORIES_ALL);
-  {
-    g_autoptr(SoupMessage) msg = NULL;
-    g_autofree char *body = fetch (session, "GET", url, NULL, NULL, &msg);
-    g_autofree char *cookies = set_cookies_of (msg);
-
-    g_assert_nonnull (strstr (cookies, "_ga=GA1.1."));
-  }
-  g_assert_true (store_has (fx, "_ga"));
-  g_assert_true (store_has (fx, "sessionid"));
+  session = start_with_ga_stored (fx, &url, &page);
 
   /* Another process withdraws statistics. */
   {
@@ -1228,18 +1245,13 @@ test_live_withdrawal_from_another_process (void)
   deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline && !(applied && expired))
     {
-      g_autoptr(SoupMessage) msg = NULL;
-      g_autofree char *body = fetch (session, "GET", page, NULL, NULL, &msg);
-      g_autofree char *cookies = set_cookies_of (msg);
-      g_autoptr(SoupMessage) msg2 = NULL;
-      g_autofree char *body2 = NULL;
-      g_autofree char *cookies2 = NULL;
+      g_autofree char *from_page = get_set_cookies (session, page);
+      g_autofree char *from_url = NULL;
 
-      expired |= tells_to_drop (cookies, "_ga");
-      body2 = fetch (session, "GET", url, NULL, NULL, &msg2);
-      cookies2 = set_cookies_of (msg2);
-      expired |= tells_to_drop (cookies2, "_ga");
-      if (strstr (cookies2, "_ga=GA") == NULL)
+      expired |= tells_to_drop (from_page, "_ga");
+      from_url = get_set_cookies (session, url);
+      expired |= tells_to_drop (from_url, "_ga");
+      if (strstr (from_url, "_ga=GA") == NULL)
         applied = TRUE;
       if (!(applied && expired))
         g_usleep (50 * 1000);
@@ -1250,13 +1262,8 @@ test_live_withdrawal_from_another_process (void)
   g_assert_true (store_has (fx, "sessionid"));
 
   /* Told once, then forgotten. */
-  {
-    g_autoptr(SoupMessage) msg = NULL;
-    g_autofree char *body = fetch (session, "GET", page, NULL, NULL, &msg);
-    g_autofree char *cookies = set_cookies_of (msg);
-
-    g_assert_null (strstr (cookies, "_ga"));
-  }
+  cookies = get_set_cookies (session, page);
+  g_assert_null (strstr (cookies, "_ga"));
   fixture_free (fx);
 }
 
@@ -1273,33 +1280,15 @@ test_live_single_deletion_expires_that_cookie (void)
   g_autofree char *url = NULL;
   g_autofree char *page = NULL;
   const TmCookie *ga = NULL;
+  g_autofree char *cookies = NULL;
   gint64 deadline;
   gboolean expired = FALSE;
 
-  fixture_start (fx);
-  session = proxied_session (fx);
-  url = origin_url (fx, "127.0.0.1", "/cookies");
-  page = origin_url (fx, "127.0.0.1", "/headers");
-
-  tm_test_save_consent (fx->context, fx->consent, TM_CATEGORIES_ALL);
-  {
-    g_autoptr(SoupMessage) msg = NULL;
-    g_autofree char *body = fetch (session, "GET", url, NULL, NULL, &msg);
-    g_autofree char *cookies = set_cookies_of (msg);
-
-    g_assert_nonnull (strstr (cookies, "_ga=GA1.1."));
-  }
-  g_assert_true (store_has (fx, "_ga"));
-  g_assert_true (store_has (fx, "sessionid"));
+  session = start_with_ga_stored (fx, &url, &page);
 
   /* Nothing to tell the client yet: a page carries no expiring _ga. */
-  {
-    g_autoptr(SoupMessage) msg = NULL;
-    g_autofree char *body = fetch (session, "GET", page, NULL, NULL, &msg);
-    g_autofree char *cookies = set_cookies_of (msg);
-
-    g_assert_null (strstr (cookies, "_ga"));
-  }
+  cookies = get_set_cookies (session, page);
+  g_assert_null (strstr (cookies, "_ga"));
 
   app_store = tm_session_store_new (fx->dir, &error);
   g_assert_no_error (error);
@@ -1315,13 +1304,11 @@ test_live_single_deletion_expires_that_cookie (void)
   deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline && !expired)
     {
-      g_autoptr(SoupMessage) msg = NULL;
-      g_autofree char *body = fetch (session, "GET", page, NULL, NULL, &msg);
-      g_autofree char *cookies = set_cookies_of (msg);
+      g_autofree char *from_page = get_set_cookies (session, page);
 
-      if (tells_to_drop (cookies, "_ga"))
+      if (tells_to_drop (from_page, "_ga"))
         {
-          g_assert_null (strstr (cookies, "sessionid"));
+          g_assert_null (strstr (from_page, "sessionid"));
           expired = TRUE;
         }
       else
@@ -1332,13 +1319,9 @@ test_live_single_deletion_expires_that_cookie (void)
   g_assert_true (store_has (fx, "sessionid"));
 
   /* Told once, then forgotten. */
-  {
-    g_autoptr(SoupMessage) msg = NULL;
-    g_autofree char *body = fetch (session, "GET", page, NULL, NULL, &msg);
-    g_autofree char *cookies = set_cookies_of (msg);
-
-    g_assert_null (strstr (cookies, "_ga"));
-  }
+  g_free (cookies);
+  cookies = get_set_cookies (session, page);
+  g_assert_null (strstr (cookies, "_ga"));
   g_clear_object (&app_store);
   fixture_free (fx);
 }

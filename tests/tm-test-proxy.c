@@ -229,3 +229,17 @@ tm_test_count_close_wait (guint port)
     }
   return n;
 }
+
+guint
+tm_test_wait_close_wait (guint port,
+                         guint at_most,
+                         guint timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+  guint n;
+
+  while ((n = tm_test_count_close_wait (port)) > at_most &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (100 * 1000);
+  return n;
+}

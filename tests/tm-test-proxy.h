@@ -53,5 +53,10 @@ char      *tm_test_read_until_closed  (GSocketConnection *conn);
 /* Connections to local @port that the client closed and this side did not (TCP
  * state CLOSE_WAIT in /proc/net/tcp and tcp6). */
 guint      tm_test_count_close_wait   (guint port);
+/* Waits up to @timeout_s seconds for that count to fall to @at_most or below;
+ * returns the last count. */
+guint      tm_test_wait_close_wait    (guint port,
+                                       guint at_most,
+                                       guint timeout_s);
 
 G_END_DECLS

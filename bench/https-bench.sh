@@ -40,7 +40,8 @@ FRESH_PER_REP=3      # hosts never seen by the proxy, per repetition
 STEADY_REQUESTS=30   # handshakes to a known host, for the steady latency
 
 usage() { sed -n '3,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"; }
-die() { echo "https-bench: $*" >&2; exit 2; }
+BENCH_NAME=https-bench
+. "$HERE/bench-lib.sh"
 
 while getopts "d:r:c:kh" opt; do
   case $opt in
@@ -64,50 +65,13 @@ BENCH_HTTPS=$BUILDDIR/bench/bench-https
 [ -x "$TEMOINCTL" ] || die "$TEMOINCTL is missing: build first (make build)"
 [ -x "$BENCH_HTTPS" ] || die "$BENCH_HTTPS is missing: build first (make build)"
 
-need() {
-  command -v "$1" >/dev/null 2>&1 ||
-    die "'$1' is missing; install the Debian package $2 (make bench-deps)"
-}
 need nginx nginx-light
 need openssl openssl
 need curl curl
 need ss iproute2
 need timeout coreutils
 
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/temoin-https-bench.XXXXXX") || die "cannot create a run folder"
-chmod 755 "$RUN"
-PIDS=()      # started here, stopped in reverse order
-CLIENT_PID=""
-
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-}
-
-cleanup() {
-  local i
-  [ -n "$CLIENT_PID" ] && stop_pid "$CLIENT_PID"
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}"; done
-  if [ $KEEP = 1 ]; then echo "https-bench: run folder kept in $RUN" >&2; else rm -rf "$RUN"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-listening() { [ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]; }
-
-# below Linux's default ephemeral range (32768-60999), where client sockets come from
-free_port() {
-  local p i
-  for i in $(seq 200); do
-    p=$((20000 + RANDOM % 12000))
-    listening "$p" || { echo "$p"; return 0; }
-  done
-  die "no free port found on 127.0.0.1"
-}
+bench_start_run
 
 # wait_get URL [CURL OPTIONS...]: up to 10 s for a 200 answer
 wait_get() {

@@ -39,7 +39,8 @@ WITH_PRIVOXY=1
 KEEP=0
 
 usage() { sed -n '3,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"; }
-die() { echo "proxy-bench: $*" >&2; exit 2; }
+BENCH_NAME=proxy-bench
+. "$HERE/bench-lib.sh"
 
 while getopts "d:r:c:t:p:S:nkh" opt; do
   case $opt in
@@ -65,10 +66,6 @@ for c in $CONNS; do
 done
 case $UPATH in /cookies.html|/page.html) ;; *) die "-p: /cookies.html or /page.html" ;; esac
 
-need() {
-  command -v "$1" >/dev/null 2>&1 ||
-    die "'$1' is missing; install the Debian package $2 (make bench-deps)"
-}
 need nginx nginx-light
 need wrk wrk
 need curl curl
@@ -79,40 +76,7 @@ if [ $WITH_PRIVOXY = 1 ] && ! command -v privoxy >/dev/null 2>&1; then
   WITH_PRIVOXY=0
 fi
 
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/temoin-proxy-bench.XXXXXX") || die "cannot create a run folder"
-chmod 755 "$RUN"
-PIDS=()      # started here, stopped in reverse order
-WRK_PID=""
-
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-}
-
-cleanup() {
-  local i
-  [ -n "$WRK_PID" ] && stop_pid "$WRK_PID"
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}"; done
-  if [ $KEEP = 1 ]; then echo "proxy-bench: run folder kept in $RUN" >&2; else rm -rf "$RUN"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-listening() { [ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]; }
-
-# below Linux's default ephemeral range (32768-60999), where client sockets come from
-free_port() {
-  local p i
-  for i in $(seq 200); do
-    p=$((20000 + RANDOM % 12000))
-    listening "$p" || { echo "$p"; return 0; }
-  done
-  die "no free port found on 127.0.0.1"
-}
+bench_start_run
 
 # wait_get URL [PROXY]: up to 10 s for a 200 answer
 wait_get() {
@@ -227,12 +191,12 @@ run_wrk() {
   : >"$RUN/rss"
   BENCH_URL=$URL timeout $((secs + 15)) wrk -t"$THREADS" -c"$c" -d"${secs}s" --latency \
     -s "$HERE/proxy.lua" "http://${ADDRS[$i]}/" >"$out" 2>&1 &
-  WRK_PID=$!
+  CLIENT_PID=$!
   sleep "$(awk -v s="$secs" 'BEGIN { print s / 2 }')" &
   wait $!
   [ -n "${TPIDS[$i]}" ] && status_kb "${TPIDS[$i]}" VmRSS >"$RUN/rss"
-  wait "$WRK_PID"
-  WRK_PID=""
+  wait "$CLIENT_PID"
+  CLIENT_PID=""
 }
 
 # warm-up: a short run per target at the largest connection count

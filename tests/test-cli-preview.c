@@ -298,15 +298,10 @@ test_preview_url (Fixture       *f,
   g_autofree char *resolve_a = NULL;
   g_autofree char *resolve_b = NULL;
   g_autofree char *out = NULL;
-  GSList *uris;
   guint port;
   const char *p_ga, *p_pref, *p_ide, *p_sent;
 
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  port = tm_test_server_listen (server, SOUP_SERVER_LISTEN_IPV4_ONLY);
   soup_server_add_handler (server, NULL, origin_handler, GUINT_TO_POINTER (port), NULL);
 
   {
@@ -373,7 +368,7 @@ test_preview_url (Fixture       *f,
   /* The kept cookie of the chain was sent back to its site; none of the store. */
   g_assert_nonnull (strstr (out, "\"name\": \"sent_back_yes\""));
   g_assert_null (strstr (out, "store_leaked"));
-  soup_server_disconnect (server);
+  tm_test_server_disconnect (server);
 }
 
 static void

@@ -85,7 +85,7 @@ origin_start (Origin *origin)
 static void
 origin_stop (Origin *origin)
 {
-  soup_server_disconnect (origin->server);
+  tm_test_server_disconnect (origin->server);
   g_clear_object (&origin->server);
 }
 

@@ -217,23 +217,18 @@ static void
 origin_start (Origin *origin)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSList) uris = NULL;
 
   origin->server = soup_server_new (NULL, NULL);
   origin->cookies_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   origin->paused = g_ptr_array_new_with_free_func (g_object_unref);
   soup_server_add_handler (origin->server, NULL, origin_handler, origin, NULL);
-  soup_server_listen_local (origin->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (origin->server);
-  origin->port = g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  origin->port = tm_test_server_listen (origin->server, SOUP_SERVER_LISTEN_IPV4_ONLY);
 }
 
 static void
 origin_stop (Origin *origin)
 {
-  soup_server_disconnect (origin->server);
+  tm_test_server_disconnect (origin->server);
   g_clear_object (&origin->server);
   g_clear_pointer (&origin->cookies_seen, g_hash_table_unref);
   g_clear_pointer (&origin->paused, g_ptr_array_unref);
@@ -523,19 +518,13 @@ test_url_tls_failure (void)
   g_autoptr(TmPreview) preview = tm_preview_new (classifier);
   g_autofree char *resolve = NULL;
   g_autofree char *url = NULL;
-  GSList *uris;
   guint port;
   Fetch f;
 
   g_assert_no_error (error);
   server = soup_server_new ("tls-certificate", certificate, NULL);
   soup_server_add_handler (server, NULL, ok_handler, NULL, NULL);
-  soup_server_listen_local (server, 0,
-                            SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  port = tm_test_server_listen (server, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS);
 
   resolve = g_strdup_printf ("site-a.test:%u:127.0.0.1", port);
   g_assert_true (tm_preview_add_resolve (preview, resolve, &error));
@@ -544,7 +533,7 @@ test_url_tls_failure (void)
   g_assert_error (f.error, TM_PREVIEW_ERROR, TM_PREVIEW_ERROR_TLS);
   g_assert_nonnull (strstr (f.error->message, "site-a.test"));
   fetch_clear (&f);
-  soup_server_disconnect (server);
+  tm_test_server_disconnect (server);
 }
 
 static void

@@ -81,7 +81,6 @@ setup_cb (gpointer data)
   g_autoptr(TmCa) origin_ca = tm_ca_load_or_create (origin_ca_dir, &error);
   g_autoptr(GTlsCertificate) origin_cert = NULL;
   g_autofree char *pem = NULL;
-  GSList *uris;
 
   /* The origin's certificate, for localhost, from a CA of its own. */
   g_assert_no_error (error);
@@ -94,12 +93,8 @@ setup_cb (gpointer data)
 
   fx->origin = soup_server_new ("tls-certificate", origin_cert, NULL);
   soup_server_add_handler (fx->origin, NULL, origin_cb, fx, NULL);
-  soup_server_listen_local (fx->origin, 0,
-                            SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fx->origin);
-  fx->origin_port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  fx->origin_port = tm_test_server_listen (fx->origin,
+                                          SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS);
 
   tm_test_proxy_create (fx->data_dir, &fx->consent, &fx->sessions, &fx->proxy);
   {
@@ -127,7 +122,7 @@ teardown_cb (gpointer data)
   Fixture *fx = data;
 
   tm_test_proxy_destroy (&fx->consent, &fx->sessions, &fx->proxy);
-  soup_server_disconnect (fx->origin);
+  tm_test_server_disconnect (fx->origin);
   g_clear_object (&fx->origin);
   return G_SOURCE_REMOVE;
 }

@@ -219,18 +219,13 @@ setup_origin_cb (gpointer data)
 {
   Fixture *fx = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSList) uris = NULL;
   g_autoptr(GSocketAddress) echo_addr = NULL;
   g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
 
   fx->origin = soup_server_new (NULL, NULL);
   soup_server_add_handler (fx->origin, NULL, origin_cb, fx, NULL);
-  soup_server_listen_local (fx->origin, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (fx->origin);
-  fx->origin_port = g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  fx->origin_port = tm_test_server_listen (fx->origin, SOUP_SERVER_LISTEN_IPV4_ONLY);
 
   fx->echo = g_threaded_socket_service_new (4);
   g_signal_connect (fx->echo, "run", G_CALLBACK (echo_incoming_cb), NULL);
@@ -262,7 +257,7 @@ teardown_cb (gpointer data)
   Fixture *fx = data;
 
   tm_test_proxy_destroy (&fx->consent, &fx->sessions, &fx->proxy);
-  soup_server_disconnect (fx->origin);
+  tm_test_server_disconnect (fx->origin);
   g_clear_object (&fx->origin);
   g_socket_service_stop (fx->echo);
   g_socket_listener_close (G_SOCKET_LISTENER (fx->echo));

@@ -336,7 +336,7 @@ fixture_teardown (Fixture       *f,
   if (f->app != NULL)
     stop_app (f);
   if (f->origin != NULL)
-    soup_server_disconnect (f->origin);
+    tm_test_server_disconnect (f->origin);
   g_clear_object (&f->origin);
   g_free (f->origin_uri);
   tm_test_rmdir (f->data_dir);

@@ -122,7 +122,7 @@ origin_thread_func (gpointer data)
 
   g_main_loop_run (origin->loop);
 
-  soup_server_disconnect (origin->server);
+  tm_test_server_disconnect (origin->server);
   g_clear_object (&origin->server);
   g_main_context_pop_thread_default (origin->context);
   return NULL;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 
 #include "tm-test-utils.h"
@@ -127,19 +130,161 @@ tm_test_temoinctl (const char  *data_dir,
   return status;
 }
 
+/* libsoup 3.2's own listener keeps a reference to every socket it accepts
+ * (fixed in 3.3), which LeakSanitizer reports in every test with an origin:
+ * the tests accept their clients themselves, as the proxy does, and hand each
+ * to the server as a stream. */
+#define TEST_LISTENER_KEY "tm-test-listener"
+
+typedef struct {
+  SoupServer *server;    /* unowned: it owns this */
+  GPtrArray  *sockets;   /* GSocket, listening */
+  GPtrArray  *sources;   /* GSource, their accept watches */
+  gboolean    https;
+} TestListener;
+
+static void
+test_listener_free (TestListener *listener)
+{
+  for (guint i = 0; i < listener->sources->len; i++)
+    g_source_destroy (g_ptr_array_index (listener->sources, i));
+  g_ptr_array_unref (listener->sources);
+  g_ptr_array_unref (listener->sockets);
+  g_free (listener);
+}
+
+static gboolean
+test_listener_accept_cb (GSocket      *socket,
+                         GIOCondition  condition,
+                         gpointer      user_data)
+{
+  TestListener *listener = user_data;
+  g_autoptr(GSocket) client = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+
+  client = g_socket_accept (socket, NULL, NULL);
+  if (client == NULL)
+    return G_SOURCE_CONTINUE;
+  local = g_socket_get_local_address (client, NULL);
+  remote = g_socket_get_remote_address (client, NULL);
+  if (local == NULL || remote == NULL)
+    return G_SOURCE_CONTINUE;
+  stream = G_IO_STREAM (g_socket_connection_factory_create_connection (client));
+  if (listener->https)
+    {
+      g_autoptr(GTlsCertificate) certificate = NULL;
+      GIOStream *tls;
+
+      g_object_get (listener->server, "tls-certificate", &certificate, NULL);
+      tls = g_tls_server_connection_new (stream, certificate, NULL);
+      if (tls == NULL)
+        return G_SOURCE_CONTINUE;
+      g_object_unref (stream);
+      stream = tls;
+    }
+  soup_server_accept_iostream (listener->server, stream, local, remote, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSocket *
+test_listen_on (GInetAddress *address,
+                guint         port)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) where = g_inet_socket_address_new (address, port);
+
+  socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, NULL);
+  if (socket == NULL || !g_socket_bind (socket, where, TRUE, NULL) ||
+      !g_socket_listen (socket, NULL))
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+  return g_steal_pointer (&socket);
+}
+
+/* SoupServer 3.2 closes a keep-alive connection after each response unless it
+ * has a listener of its own: one end of a socket pair whose other end is closed
+ * never accepts anything. */
+static void
+test_anchor_server (SoupServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) anchor = NULL;
+  int fds[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  close (fds[1]);
+  anchor = g_socket_new_from_fd (fds[0], &error);
+  g_assert_no_error (error);
+  soup_server_listen_socket (server, anchor, 0, &error);
+  g_assert_no_error (error);
+}
+
 guint
 tm_test_server_listen (SoupServer             *server,
                        SoupServerListenOptions options)
 {
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-  guint port;
+  TestListener *listener = g_new0 (TestListener, 1);
+  g_autoptr(GInetAddress) v4 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GInetAddress) v6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  GSocket *socket;
+  guint port = 0;
 
-  soup_server_listen_local (server, 0, options, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  g_assert_nonnull (uris);
-  port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_assert_null (g_object_get_data (G_OBJECT (server), TEST_LISTENER_KEY));
+  listener->server = server;
+  listener->https = (options & SOUP_SERVER_LISTEN_HTTPS) != 0;
+  listener->sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  listener->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
+
+  if (!(options & SOUP_SERVER_LISTEN_IPV6_ONLY))
+    {
+      socket = test_listen_on (v4, 0);
+      g_assert_nonnull (socket);
+      g_ptr_array_add (listener->sockets, socket);
+    }
+  if (!(options & SOUP_SERVER_LISTEN_IPV4_ONLY))
+    {
+      /* On the IPv4 socket's port; a machine without IPv6 has only that one. */
+      if (listener->sockets->len > 0)
+        {
+          g_autoptr(GSocketAddress) bound = g_socket_get_local_address (
+            g_ptr_array_index (listener->sockets, 0), NULL);
+
+          port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+        }
+      socket = test_listen_on (v6, port);
+      if (socket != NULL)
+        g_ptr_array_add (listener->sockets, socket);
+      g_assert_cmpuint (listener->sockets->len, >, 0);
+    }
+  {
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address (
+      g_ptr_array_index (listener->sockets, 0), NULL);
+
+    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  }
+
+  for (guint i = 0; i < listener->sockets->len; i++)
+    {
+      GSource *source = g_socket_create_source (g_ptr_array_index (listener->sockets, i),
+                                                G_IO_IN, NULL);
+
+      g_source_set_callback (source, (GSourceFunc) (void (*) (void)) test_listener_accept_cb,
+                             listener, NULL);
+      g_source_attach (source, g_main_context_get_thread_default ());
+      g_ptr_array_add (listener->sources, source);
+    }
+  test_anchor_server (server);
+  g_object_set_data_full (G_OBJECT (server), TEST_LISTENER_KEY, listener,
+                          (GDestroyNotify) test_listener_free);
   return port;
+}
+
+void
+tm_test_server_disconnect (SoupServer *server)
+{
+  g_object_set_data (G_OBJECT (server), TEST_LISTENER_KEY, NULL);
+  soup_server_disconnect (server);
 }

@@ -31,9 +31,13 @@ int       tm_test_temoinctl_va  (const char  *data_dir,
                                  char       **out_stderr,
                                  const char  *first,
                                  va_list      args);
-/* Makes @server listen on a free loopback port (soup_server_listen_local() with
- * @options) and returns that port. */
+/* Makes @server listen on a free loopback port (as soup_server_listen_local()
+ * with @options would) and returns that port. The test accepts the clients
+ * itself: libsoup 3.2's listener leaks a socket per client. */
 guint     tm_test_server_listen (SoupServer             *server,
                                  SoupServerListenOptions options);
+/* Stops accepting clients for a server of tm_test_server_listen(), then
+ * soup_server_disconnect(). */
+void      tm_test_server_disconnect (SoupServer         *server);
 
 G_END_DECLS

@@ -27,6 +27,8 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -47,6 +49,7 @@
 #include "tm-bypass.h"
 #include "tm-ca.h"
 #include "tm-tls-database.h"
+#include "tm-data-dir.h"
 
 #define CHUNK_SIZE           (64 * 1024)
 #define CLIENT_TIMEOUT_S     60    /* a client this long idle or sending its request */
@@ -91,6 +94,10 @@ struct _TmProxyWorker {
   GHashTable   *resolve_sessions;   /* "host:port" -> SoupSession */
   GSocketClient *socket_client;
   GPtrArray    *sockets;        /* GSocket, listening */
+  GPtrArray    *listeners;      /* TmListener: the accept watches of @sockets */
+  /* Inspections under way (TmInspection): cancelled when the worker stops, which
+   * then runs its context until each has ended and freed what it holds. */
+  GHashTable   *inspections;
   /* What this worker told the session store lately (key -> gint64 time in µs):
    * the same cookie set again, or the same decision made again, within
    * RECENT_WINDOW_US is not queued again. Under load that is most of them, and
@@ -289,6 +296,20 @@ decision_key (GString          *key,
 }
 
 /* Requests */
+
+/* The worker accepts its clients itself and hands SoupServer a stream, for
+ * which SoupServer knows no socket: the socket rides on the remote address
+ * SoupServer keeps for the connection (an inspected connection's too). */
+#define CLIENT_SOCKET_KEY "tm-client-socket"
+
+/* The client's socket, for a decrypted connection too (nullable). */
+static GSocket *
+message_client_socket (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  return G_IS_OBJECT (remote) ? g_object_get_data (G_OBJECT (remote), CLIENT_SOCKET_KEY) : NULL;
+}
 
 static void
 proxy_request_clear (TmProxyRequest *req)
@@ -837,7 +858,7 @@ read_chunk_cb (GObject      *source,
     {
       /* Headers are gone already: the only honest signal left is to cut the
        * connection, so that the client does not take a truncated body as whole. */
-      GSocket *socket = soup_server_message_get_socket (req->msg);
+      GSocket *socket = message_client_socket (req->msg);
 
       g_debug ("Reading the body from %s failed: %s", req->host, error->message);
       if (socket != NULL)
@@ -972,7 +993,7 @@ read_small_body_now (TmProxyRequest  *req,
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     {
       /* As in read_chunk_cb(): a truncated body must not look whole. */
-      GSocket *socket = soup_server_message_get_socket (req->msg);
+      GSocket *socket = message_client_socket (req->msg);
 
       g_debug ("Reading the body from %s failed: %s", req->host, error->message);
       if (socket != NULL)
@@ -1095,7 +1116,7 @@ worker_session_for (TmProxyWorker     *worker,
 
   /* One client connection always uses the same session, so its upstream
    * connection is found again at its next request. */
-  socket = soup_server_message_get_socket (msg);
+  socket = message_client_socket (msg);
   if (socket != NULL)
     shard = (guint) g_socket_get_fd (socket) % SESSION_SHARDS;
   if (worker->sessions[shard] == NULL)
@@ -1193,7 +1214,7 @@ tunnel_wrote_body_cb (SoupServerMessage *msg,
 {
   g_autoptr(TmProxyRequest) req = proxy_request_ref (user_data);
   g_autoptr(GIOStream) client = NULL;
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = message_client_socket (msg);
 
   g_clear_signal_handler (&req->wrote_body_id, req->msg);
   if (socket != NULL)
@@ -1249,15 +1270,22 @@ typedef struct {
   char     *host;
   int       port;
   gboolean  not_tls;   /* the client spoke plain HTTP inside the tunnel */
-  GSocket  *socket;    /* the client's, for the idle sweep (nullable) */
 } TmInspectedTarget;
 
 static void
 inspected_target_free (TmInspectedTarget *target)
 {
-  g_clear_object (&target->socket);
   g_free (target->host);
   g_free (target);
+}
+
+/* The CONNECT target of a decrypted request; NULL for plain HTTP. */
+static TmInspectedTarget *
+message_inspected_target (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  return G_IS_OBJECT (remote) ? g_object_get_data (G_OBJECT (remote), INSPECTED_KEY) : NULL;
 }
 
 typedef struct {
@@ -1287,6 +1315,8 @@ inspection_stop_deadline (TmInspection *ins)
 static void
 inspection_free (TmInspection *ins)
 {
+  if (ins->worker->inspections != NULL)
+    g_hash_table_remove (ins->worker->inspections, ins);
   inspection_stop_deadline (ins);
   g_clear_object (&ins->cancellable);
   g_clear_object (&ins->socket);
@@ -1300,6 +1330,17 @@ inspection_free (TmInspection *ins)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmInspection, inspection_free)
+
+static TmInspection *
+inspection_new (TmProxyWorker *worker)
+{
+  TmInspection *ins = g_new0 (TmInspection, 1);
+
+  ins->worker = worker;
+  ins->cancellable = g_cancellable_new ();
+  g_hash_table_add (worker->inspections, ins);
+  return ins;
+}
 
 static gboolean
 host_is_bypassed (TmProxy    *self,
@@ -1397,7 +1438,7 @@ fall_back_to_tunnel (TmInspection *ins)
   g_autoptr(GSocketConnectable) target = NULL;
 
   target = g_network_address_new (mapped != NULL ? mapped : ins->host, ins->port);
-  g_socket_client_connect_async (ins->worker->socket_client, target, NULL,
+  g_socket_client_connect_async (ins->worker->socket_client, target, ins->cancellable,
                                  fallback_connect_cb, ins);
 }
 
@@ -1479,8 +1520,9 @@ mint_leaf (TmInspection *ins)
 /* The client spoke plain HTTP where TLS was expected: SoupServer reads that
  * request, and server_cb() answers it with an error page. */
 static void
-serve_not_tls (TmInspection *ins)
+serve_not_tls (TmInspection *taken)
 {
+  g_autoptr(TmInspection) ins = taken;
   g_autoptr(GError) error = NULL;
   TmInspectedTarget *target = g_object_get_data (G_OBJECT (ins->remote), INSPECTED_KEY);
 
@@ -1565,15 +1607,14 @@ inspect_wrote_body_cb (SoupServerMessage *msg,
                        gpointer           user_data)
 {
   TmProxyRequest *req = user_data;
-  g_autoptr(TmInspection) ins = g_new0 (TmInspection, 1);
+  g_autoptr(TmInspection) ins = inspection_new (req->worker);
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   GSocketAddress *local = soup_server_message_get_local_address (msg);
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = message_client_socket (msg);
   TmInspectedTarget *target;
   GInputStream *input;
 
   g_clear_signal_handler (&req->wrote_body_id, req->msg);
-  ins->worker = req->worker;
   ins->proxy = g_object_ref (req->proxy);
   ins->host = g_strdup (req->host);
   ins->port = req->port;
@@ -1592,16 +1633,17 @@ inspect_wrote_body_cb (SoupServerMessage *msg,
   target = g_new0 (TmInspectedTarget, 1);
   target->host = g_strdup (req->host);
   target->port = req->port;
-  target->socket = socket != NULL ? g_object_ref (socket) : NULL;
   g_object_set_data_full (G_OBJECT (ins->remote), INSPECTED_KEY, target,
                           (GDestroyNotify) inspected_target_free);
+  if (socket != NULL)   /* for the idle sweep */
+    g_object_set_data_full (G_OBJECT (ins->remote), CLIENT_SOCKET_KEY, g_object_ref (socket),
+                            g_object_unref);
 
   ins->socket = socket != NULL ? g_object_ref (socket) : NULL;
   ins->client = soup_server_message_steal_connection (msg);
   if (ins->client == NULL)
     return;
 
-  ins->cancellable = g_cancellable_new ();
   ins->deadline = g_timeout_source_new_seconds (ins->proxy->handshake_timeout_s);
   g_source_set_callback (ins->deadline, inspection_deadline_cb,
                          g_object_ref (ins->cancellable), g_object_unref);
@@ -1721,13 +1763,11 @@ server_cb (SoupServer        *server,
   const char *via;
   g_autoptr(TmProxyRequest) req = NULL;
   g_autoptr(GUri) inspected_uri = NULL;
-  TmInspectedTarget *inspected = NULL;
+  TmInspectedTarget *inspected = message_inspected_target (msg);
   int port;
 
   counter_add (&self->n_requests, 1);
 
-  if (G_IS_OBJECT (remote))
-    inspected = g_object_get_data (G_OBJECT (remote), INSPECTED_KEY);
   if (inspected != NULL)
     {
       /* Decrypted from a CONNECT: the target is the tunnel's, whatever the
@@ -1858,21 +1898,6 @@ request_started_cb (SoupServer        *server,
   g_object_weak_ref (G_OBJECT (msg), waiting_message_gone_cb, worker);
 }
 
-/* The client's socket, for a decrypted connection too. */
-static GSocket *
-message_client_socket (SoupServerMessage *msg)
-{
-  GSocket *socket = soup_server_message_get_socket (msg);
-  GSocketAddress *remote;
-  TmInspectedTarget *target;
-
-  if (socket != NULL)
-    return socket;
-  remote = soup_server_message_get_remote_address (msg);
-  target = G_IS_OBJECT (remote) ? g_object_get_data (G_OBJECT (remote), INSPECTED_KEY) : NULL;
-  return target != NULL ? target->socket : NULL;
-}
-
 static void
 request_read_cb (SoupServer        *server,
                  SoupServerMessage *msg,
@@ -1963,7 +1988,8 @@ track_idle_socket (TmProxyWorker     *worker,
   idle = g_new0 (IdleSocket, 1);
   idle->socket = g_object_ref (socket);
   idle->since = g_get_monotonic_time ();
-  idle->tls = soup_server_message_get_socket (msg) == NULL;
+  idle->tls = message_inspected_target (msg) != NULL &&
+              !message_inspected_target (msg)->not_tls;
   idle->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
   g_source_set_callback (idle->watch, (GSourceFunc) (void (*) (void)) idle_socket_cb, worker,
                          NULL);
@@ -2053,6 +2079,226 @@ worker_clear_sessions (TmProxyWorker *worker)
       }
 }
 
+/* Accepting clients. libsoup 3.2's own listener keeps a reference to every
+ * socket it accepts (a GSocket lost per connection; fixed in libsoup 3.3) and
+ * stops listening for good after one failed accept(), when the process is out
+ * of descriptors. Each worker accepts its clients itself, backs off while
+ * accept() fails (the clients wait in the kernel's backlog meanwhile), and hands
+ * each connection to its SoupServer as a stream. */
+#define ACCEPT_BATCH           32     /* clients accepted per wake-up at most */
+#define ACCEPT_BACKOFF_MIN_MS  50
+#define ACCEPT_BACKOFF_MAX_MS  1000
+/* How long a stopping worker waits for its inspections under way to end. */
+#define STOP_DRAIN_MS          5000
+
+typedef struct {
+  TmProxyWorker *worker;
+  GSocket       *socket;       /* listening, non-blocking */
+  GSource       *source;       /* the accept watch, or the back-off timer */
+  guint          backoff_ms;   /* 0 while accept() works */
+} TmListener;
+
+static void listener_watch (TmListener *listener);
+
+static void
+listener_free (TmListener *listener)
+{
+  if (listener->source != NULL)
+    {
+      g_source_destroy (listener->source);
+      g_source_unref (listener->source);
+    }
+  g_object_unref (listener->socket);
+  g_free (listener);
+}
+
+static void
+serve_client (TmProxyWorker *worker,
+              GSocket       *client)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GSocketConnection) stream = NULL;
+  g_autoptr(GError) error = NULL;
+
+  local = g_socket_get_local_address (client, &error);
+  if (local != NULL)
+    remote = g_socket_get_remote_address (client, &error);
+  if (remote == NULL)
+    {
+      g_debug ("A client left before it was served: %s", error->message);
+      g_socket_close (client, NULL);
+      return;
+    }
+  g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  g_object_set_data_full (G_OBJECT (remote), CLIENT_SOCKET_KEY, g_object_ref (client),
+                          g_object_unref);
+  stream = g_socket_connection_factory_create_connection (client);
+  soup_server_accept_iostream (worker->server, G_IO_STREAM (stream), local, remote, NULL);
+}
+
+static gboolean
+listener_back_off_cb (gpointer user_data)
+{
+  TmListener *listener = user_data;
+
+  g_clear_pointer (&listener->source, g_source_unref);
+  listener_watch (listener);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+listener_accept_cb (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  TmListener *listener = user_data;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) client = g_socket_accept (socket, NULL, &error);
+
+      if (client != NULL)
+        {
+          listener->backoff_ms = 0;
+          serve_client (listener->worker, client);
+          continue;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+
+      /* Out of descriptors or memory: wait, then accept again. */
+      if (listener->backoff_ms == 0)
+        g_warning ("Could not accept a client connection: %s. Trying again until it works.",
+                   error->message);
+      listener->backoff_ms = CLAMP (listener->backoff_ms * 2, ACCEPT_BACKOFF_MIN_MS,
+                                    ACCEPT_BACKOFF_MAX_MS);
+      g_clear_pointer (&listener->source, g_source_unref);
+      listener->source = g_timeout_source_new (listener->backoff_ms);
+      g_source_set_callback (listener->source, listener_back_off_cb, listener, NULL);
+      g_source_set_static_name (listener->source, "[temoin] accept back-off");
+      g_source_attach (listener->source, listener->worker->context);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+listener_watch (TmListener *listener)
+{
+  listener->source = g_socket_create_source (listener->socket, G_IO_IN, NULL);
+  g_source_set_callback (listener->source,
+                         (GSourceFunc) (void (*) (void)) listener_accept_cb, listener, NULL);
+  g_source_set_static_name (listener->source, "[temoin] accepting clients");
+  g_source_attach (listener->source, listener->worker->context);
+}
+
+/* SoupServer 3.2 closes a keep-alive connection after each response unless it
+ * has a listener of its own (request_finished() in soup-server.c): it gets one
+ * that never accepts anything, one end of a socket pair whose other end is
+ * closed (libsoup drops its watch at the first failed accept(), at once). */
+static gboolean
+worker_anchor_server (TmProxyWorker  *worker,
+                      GError        **error)
+{
+  g_autoptr(GSocket) anchor = NULL;
+  int fds[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "socketpair: %s", g_strerror (saved));
+      return FALSE;
+    }
+  close (fds[1]);
+  anchor = g_socket_new_from_fd (fds[0], error);
+  if (anchor == NULL)
+    {
+      close (fds[0]);
+      return FALSE;
+    }
+  return soup_server_listen_socket (worker->server, anchor, 0, error);
+}
+
+static void
+worker_listen (TmProxyWorker *worker)
+{
+  worker->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) listener_free);
+  for (guint i = 0; i < worker->sockets->len; i++)
+    {
+      TmListener *listener = g_new0 (TmListener, 1);
+
+      listener->worker = worker;
+      listener->socket = g_object_ref (g_ptr_array_index (worker->sockets, i));
+      g_socket_set_blocking (listener->socket, FALSE);
+      g_ptr_array_add (worker->listeners, listener);
+      listener_watch (listener);
+    }
+}
+
+static gboolean
+drain_deadline_cb (gpointer user_data)
+{
+  gboolean *passed = user_data;
+
+  *passed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* On the worker's own context, once no request comes any more: the
+ * inspections under way are cancelled, and the context runs until each has
+ * ended and freed what it holds (a client stream, a reference on the proxy). */
+static void
+worker_drain_inspections (TmProxyWorker *worker)
+{
+  g_autoptr(GPtrArray) live = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer ins;
+  GSource *deadline;
+  gboolean passed = FALSE;
+
+  if (worker->inspections == NULL || g_hash_table_size (worker->inspections) == 0)
+    return;
+  /* Not while iterating: a cancellation may end an inspection at once. */
+  g_hash_table_iter_init (&iter, worker->inspections);
+  while (g_hash_table_iter_next (&iter, &ins, NULL))
+    g_ptr_array_add (live, ins);
+  for (guint i = 0; i < live->len; i++)
+    if (g_hash_table_contains (worker->inspections, g_ptr_array_index (live, i)))
+      g_cancellable_cancel (((TmInspection *) g_ptr_array_index (live, i))->cancellable);
+
+  deadline = g_timeout_source_new (STOP_DRAIN_MS);
+  g_source_set_callback (deadline, drain_deadline_cb, &passed, NULL);
+  g_source_attach (deadline, worker->context);
+  while (g_hash_table_size (worker->inspections) > 0 && !passed)
+    g_main_context_iteration (worker->context, TRUE);
+  g_source_destroy (deadline);
+  g_source_unref (deadline);
+  if (g_hash_table_size (worker->inspections) > 0)
+    g_warning ("%u HTTPS inspections did not end within %u ms of the proxy’s stop",
+               g_hash_table_size (worker->inspections), STOP_DRAIN_MS);
+}
+
+/* On the worker's own context: no new client, the inspections under way
+ * ended, the server and the upstream sessions closed. */
+static void
+worker_shut_down (TmProxyWorker *worker)
+{
+  g_clear_pointer (&worker->listeners, g_ptr_array_unref);
+  worker_drain_inspections (worker);
+  if (worker->server != NULL)
+    soup_server_disconnect (worker->server);
+  worker_clear_sessions (worker);
+  g_clear_object (&worker->server);
+  g_clear_pointer (&worker->resolve_sessions, g_hash_table_unref);
+  /* Let pending cancellations run before the context goes. */
+  while (g_main_context_iteration (worker->context, FALSE))
+    ;
+}
+
 static void
 worker_free (TmProxyWorker *worker)
 {
@@ -2062,10 +2308,12 @@ worker_free (TmProxyWorker *worker)
       g_clear_pointer (&worker->sweep, g_source_unref);
     }
   g_clear_pointer (&worker->idle, g_hash_table_unref);
+  g_clear_pointer (&worker->listeners, g_ptr_array_unref);
   if (worker->server != NULL)
     soup_server_disconnect (worker->server);
   worker_clear_sessions (worker);
   g_clear_object (&worker->server);
+  g_clear_pointer (&worker->inspections, g_hash_table_unref);
   if (worker->waiting != NULL)
     {
       GHashTableIter iter;
@@ -2102,6 +2350,7 @@ worker_setup (TmProxyWorker  *worker,
   worker->server = g_object_new (SOUP_TYPE_SERVER, "raw-paths", TRUE, NULL);
   soup_server_add_handler (worker->server, NULL, server_cb, worker, NULL);
   worker->waiting = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  worker->inspections = g_hash_table_new (NULL, NULL);
   worker->idle = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) idle_socket_free);
   g_signal_connect (worker->server, "request-started", G_CALLBACK (request_started_cb),
                     worker);
@@ -2134,10 +2383,9 @@ worker_setup (TmProxyWorker  *worker,
         }
     }
 
-  for (guint i = 0; i < worker->sockets->len; i++)
-    if (!soup_server_listen_socket (worker->server, g_ptr_array_index (worker->sockets, i),
-                                    0, error))
-      return FALSE;
+  if (!worker_anchor_server (worker, error))
+    return FALSE;
+  worker_listen (worker);
   return TRUE;
 }
 
@@ -2162,14 +2410,7 @@ worker_thread (gpointer data)
   while (!g_atomic_int_get (&worker->stopping))
     g_main_context_iteration (worker->context, TRUE);
 
-  if (worker->server != NULL)
-    soup_server_disconnect (worker->server);
-  worker_clear_sessions (worker);
-  g_clear_object (&worker->server);
-  g_clear_pointer (&worker->resolve_sessions, g_hash_table_unref);
-  /* Let pending cancellations run before the context goes. */
-  while (g_main_context_iteration (worker->context, FALSE))
-    ;
+  worker_shut_down (worker);
   g_main_context_pop_thread_default (worker->context);
   return NULL;
 }
@@ -3225,6 +3466,8 @@ tm_proxy_stop (TmProxy *self)
       g_main_context_wakeup (worker->context);
       g_thread_join (worker->thread);
     }
+  /* The first worker runs on the caller's context, this one. */
+  worker_shut_down (g_ptr_array_index (self->workers, 0));
   g_clear_pointer (&self->workers, g_ptr_array_unref);
 
   g_clear_signal_handler (&self->consent_changed_id, self->consent_store);

@@ -6,7 +6,7 @@ BUILDDIR ?= build
 # The uninstalled app finds its schemas and catalogues in the build tree.
 RUN_ENV = GSETTINGS_SCHEMA_DIR=$(CURDIR)/$(BUILDDIR)/data TEMOIN_LOCALEDIR=$(CURDIR)/$(BUILDDIR)/po
 
-.PHONY: all deps bench-deps build run test bench install clean
+.PHONY: all deps bench-deps build build-sanitized run test test-sanitized bench install clean
 
 all: build
 
@@ -27,8 +27,38 @@ run: build
 	  echo "No display: run 'make run' in a desktop session, or try: xvfb-run -a make run" >&2; exit 1; fi
 	$(RUN_ENV) $(BUILDDIR)/src/app/temoin $(ARGS)
 
-test: build
+# The GTK-free suites again under AddressSanitizer, LeakSanitizer and
+# UndefinedBehaviorSanitizer, in a second build directory: any report fails.
+# fast_unwind_on_malloc=0: Debian's libraries have no frame pointers, and a leak's
+# whole stack is what tests/lsan.supp matches. intercept_tls_get_addr=0: gcc 12's
+# LeakSanitizer misreads glibc 2.36's dynamic TLS and crashes (every library with
+# thread-local storage is linked at start, so its TLS is still scanned).
+# exitcode=66: a report in a temoinctl run by a test must not pass for its own
+# exit status 1.
+ASAN_BUILDDIR ?= build-asan
+SANITIZED_SUITES ?= core cli proxy fuzz
+SANITIZER_ENV = \
+  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=66:fast_unwind_on_malloc=0:malloc_context_size=40:intercept_tls_get_addr=0 \
+  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=66 \
+  G_SLICE=always-malloc G_DEBUG=gc-friendly
+
+$(ASAN_BUILDDIR)/build.ninja:
+	meson setup $(ASAN_BUILDDIR) -Db_sanitize=address,undefined -Db_lundef=false \
+	  || { rm -rf $(ASAN_BUILDDIR); exit 1; }
+
+build-sanitized: deps $(ASAN_BUILDDIR)/build.ninja
+	meson compile -C $(ASAN_BUILDDIR)
+
+SANITIZED_TEST = $(SANITIZER_ENV) meson test -C $(ASAN_BUILDDIR) --print-errorlogs \
+  $(foreach s,$(SANITIZED_SUITES),--suite $(s))
+
+test: build build-sanitized
 	meson test -C $(BUILDDIR) --print-errorlogs $(TESTARGS)
+	$(SANITIZED_TEST)
+
+test-sanitized: build-sanitized
+	$(SANITIZED_TEST) $(TESTARGS)
 
 bench: bench-deps build
 	sh bench/run.sh $(BUILDDIR)
@@ -37,4 +67,4 @@ install: build
 	meson install -C $(BUILDDIR)
 
 clean:
-	rm -rf $(BUILDDIR)
+	rm -rf $(BUILDDIR) $(ASAN_BUILDDIR)

@@ -79,6 +79,33 @@ test_csv_quoting (void)
   g_assert_nonnull (r->error);
 }
 
+/* A record with two faults reports the first and loses nothing (the second
+ * message used to replace the first, which leaked). */
+static void
+test_csv_first_fault_is_kept (void)
+{
+  const char *text = "a\xff,\"b\"x\nok,\"c\"\n\xfe,\"never closed";
+  g_autoptr(GPtrArray) records = tm_csv_parse (text, strlen (text));
+  g_autoptr(GPtrArray) utf8_only = tm_csv_parse ("a\xff", 2);
+  const char *not_utf8;
+  TmCsvRecord *r;
+
+  /* The message of a record whose only fault is its encoding, in any language. */
+  g_assert_cmpuint (utf8_only->len, ==, 1);
+  not_utf8 = record_at (utf8_only, 0)->error;
+  g_assert_nonnull (not_utf8);
+
+  g_assert_cmpuint (records->len, ==, 3);
+  r = record_at (records, 0);
+  g_assert_null (r->fields);
+  g_assert_cmpstr (r->error, ==, not_utf8);
+  r = record_at (records, 1);
+  g_assert_cmpstr (field (r, 1), ==, "c");
+  r = record_at (records, 2);
+  g_assert_null (r->fields);
+  g_assert_cmpstr (r->error, ==, not_utf8);
+}
+
 static void
 test_category_mapping (void)
 {
@@ -569,6 +596,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/rules/csv/quoting-escapes-and-line-numbers", test_csv_quoting);
+  g_test_add_func ("/rules/csv/first-fault-of-a-record-is-kept", test_csv_first_fault_is_kept);
   g_test_add_func ("/rules/database/category-mapping", test_category_mapping);
   g_test_add ("/rules/database/import-with-wildcards-domains-and-bad-lines", Fixture, NULL,
               fixture_set_up, test_import_sample, fixture_tear_down);

@@ -1081,6 +1081,16 @@ tm_csv_record_free (TmCsvRecord *record)
   g_free (record);
 }
 
+/* A record says what is wrong with it first: a later fault of the same record
+ * is not reported (nor leaked). */
+static void
+set_record_error (TmCsvRecord *record,
+                  const char  *message)
+{
+  if (record->error == NULL)
+    record->error = g_strdup (message);
+}
+
 /**
  * tm_csv_parse:
  * @data: the text (UTF-8, an initial byte order mark is skipped)
@@ -1147,14 +1157,14 @@ tm_csv_parse (const char *data,
                 }
               if (!closed)
                 {
-                  record->error = g_strdup (_("a quoted field is never closed"));
+                  set_record_error (record, _("a quoted field is never closed"));
                   p = end;
                   break;
                 }
               if (p < end && *p != ',' && *p != '\n' && !(*p == '\r' && p + 1 < end
                                                           && p[1] == '\n'))
                 {
-                  record->error = g_strdup (_("text after the closing quote of a "
+                  set_record_error (record, _("text after the closing quote of a "
                                               "field"));
                   /* Skip the rest of this line. */
                   while (p < end && *p != '\n')
@@ -1176,8 +1186,8 @@ tm_csv_parse (const char *data,
                 blank = FALSE;
             }
 
-          if (!g_utf8_validate_len (field->str, field->len, NULL) && record->error == NULL)
-            record->error = g_strdup (_("the text is not valid UTF-8"));
+          if (!g_utf8_validate_len (field->str, field->len, NULL))
+            set_record_error (record, _("the text is not valid UTF-8"));
           g_ptr_array_add (record->fields, g_strndup (field->str, field->len));
 
           if (p >= end)

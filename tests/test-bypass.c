@@ -42,6 +42,12 @@ static const EntryCase entry_cases[] = {
   { "[192.0.2.1]", NULL },
   { "bank example", NULL },
   { "a.bank\xff.example", NULL },
+  /* Not UTF-8: a lead byte whose sequence is cut short by the end of the string
+   * ("a\xc3") or that starts no sequence at all ("a\xf9"). GLib's IDN code, which
+   * expects UTF-8, read past the end of such a name and could accept it. */
+  { "a\xc3", NULL },
+  { "a\xf9", NULL },
+  { "*.bank\xe2\x82", NULL },
 };
 
 static void
@@ -93,6 +99,8 @@ static const MatchCase match_cases[] = {
   { "example", FALSE },
   { "", FALSE },
   { "[", FALSE },
+  { "b\xc3", FALSE },                  /* not UTF-8 */
+  { "bank.example\xf9", FALSE },
 };
 
 static void

@@ -286,6 +286,9 @@ test_site_for_host (void)
     { "localhost", "localhost" },
     { "LocalHost", "localhost" },
     { "intranet", "intranet" },
+    /* Not UTF-8 (a request's host is bytes): its own site, read within bounds. */
+    { "WWW.ex\xc3", "www.ex\xc3" },
+    { "a\xf9", "a\xf9" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)

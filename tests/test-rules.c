@@ -107,6 +107,47 @@ test_csv_first_fault_is_kept (void)
 }
 
 static void
+test_normalize_site (void)
+{
+  static const struct {
+    const char *site;
+    const char *normalized;   /* NULL: refused */
+  } cases[] = {
+    { "Example.COM", "example.com" },
+    { " .www.example.com. ", "www.example.com" },
+    { "bücher.example", "xn--bcher-kva.example" },
+    { "192.0.2.1", "192.0.2.1" },
+    { "2001:DB8::1", "2001:db8::1" },
+    { "", NULL },
+    { "exa mple.com", NULL },
+    { "a..b", NULL },
+    /* Not UTF-8: GLib's IDN code read past the end of these, and could accept
+     * "a\xc3" as the punycode of whatever followed it in memory. */
+    { "a\xc3", NULL },
+    { "a\xf9", NULL },
+    { "b\xc3\xa9\xe2\x82", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *site = tm_rules_normalize_site (cases[i].site, &error);
+
+      g_test_message ("site %" G_GSIZE_FORMAT, i);
+      if (cases[i].normalized != NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpstr (site, ==, cases[i].normalized);
+        }
+      else
+        {
+          g_assert_error (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID);
+          g_assert_null (site);
+        }
+    }
+}
+
+static void
 test_category_mapping (void)
 {
   static const struct {
@@ -597,6 +638,7 @@ main (int   argc,
 
   g_test_add_func ("/rules/csv/quoting-escapes-and-line-numbers", test_csv_quoting);
   g_test_add_func ("/rules/csv/first-fault-of-a-record-is-kept", test_csv_first_fault_is_kept);
+  g_test_add_func ("/rules/sites/normalized-or-refused", test_normalize_site);
   g_test_add_func ("/rules/database/category-mapping", test_category_mapping);
   g_test_add ("/rules/database/import-with-wildcards-domains-and-bad-lines", Fixture, NULL,
               fixture_set_up, test_import_sample, fixture_tear_down);

@@ -86,7 +86,11 @@ canonical_host (const char *host,
   if (len > 0 && name[len - 1] == '.')
     name[len - 1] = '\0';
 
-  /* International names are kept and compared in their ASCII (punycode) form. */
+  /* International names are kept and compared in their ASCII (punycode) form.
+   * g_hostname_to_ascii() wants UTF-8: it reads past the end of a string that
+   * ends inside a multi-byte sequence ("a\xf9"). */
+  if (!g_utf8_validate (name, -1, NULL))
+    return NULL;
   ascii = g_hostname_to_ascii (name);
   if (ascii == NULL)
     return NULL;

@@ -72,6 +72,10 @@ compute_site (const char *host)
 
   if (!g_str_is_ascii (host))
     {
+      /* A host that is not UTF-8 is its own site, as one IDN cannot convert;
+       * g_hostname_to_ascii() would read past its end. */
+      if (!g_utf8_validate (host, -1, NULL))
+        return g_strdup (host);
       ascii = g_hostname_to_ascii (host);
       if (ascii == NULL)
         return g_strdup (host);

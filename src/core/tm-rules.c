@@ -222,6 +222,11 @@ tm_rules_normalize_site (const char  *site,
 
   g_return_val_if_fail (site != NULL, NULL);
 
+  /* Not UTF-8 is no host name (and g_hostname_to_ascii() would read past the
+   * end of a string that ends inside a multi-byte sequence). */
+  if (!g_utf8_validate (site, -1, NULL))
+    goto invalid;
+
   trimmed = g_strstrip (g_strdup (site));
   s = trimmed;
   while (*s == '.')

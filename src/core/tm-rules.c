@@ -1332,6 +1332,214 @@ field_at (TmCsvRecord *record,
 }
 
 /**
+ * tm_rules_database_row_free:
+ * @row: (nullable): a row of tm_rules_parse_database()
+ *
+ * Frees @row.
+ */
+void
+tm_rules_database_row_free (TmRulesDatabaseRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->row_id);
+  g_free (row->platform);
+  g_free (row->category);
+  g_free (row->name);
+  g_clear_pointer (&row->domains, g_ptr_array_unref);
+  g_free (row->description);
+  g_free (row->retention);
+  g_free (row->controller);
+  g_free (row->portal);
+  g_free (row);
+}
+
+/* The row @r stands for, or %NULL with a problem added when it is unusable.
+ * @index: where each column is; @n_fields: how many the header has. */
+static TmRulesDatabaseRow *
+check_record (TmCsvRecord *r,
+              const int   *index,
+              guint        n_fields,
+              GPtrArray   *problems)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *category = NULL;
+  g_autoptr(GPtrArray) domains = NULL;
+  g_autofree char *wildcard_text = NULL;
+  TmRulesDatabaseRow *row;
+  gboolean wildcard;
+  gsize name_len;
+
+  if (r->fields == NULL)
+    {
+      add_problem (problems, r->line, g_strdup (r->error));
+      return NULL;
+    }
+  if (r->fields->len != n_fields)
+    {
+      add_problem (problems, r->line,
+                   /* Translators: two numbers of columns in a line of a file */
+                   g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "%u field where the header has %u",
+                                                 "%u fields where the header has %u",
+                                                 r->fields->len),
+                                    r->fields->len, n_fields));
+      return NULL;
+    }
+
+  category = g_strstrip (g_strdup (field_at (r, index[COL_CATEGORY])));
+  if (!tm_rules_purpose_from_category (category, NULL))
+    {
+      add_problem (problems, r->line,
+                   /* Translators: %s is a category in a cookie database file */
+                   g_strdup_printf (_("unknown category “%s”"), category));
+      return NULL;
+    }
+  name = g_strstrip (g_strdup (field_at (r, index[COL_NAME])));
+  wildcard_text = g_strstrip (g_strdup (field_at (r, index[COL_WILDCARD])));
+  if (g_str_equal (wildcard_text, "1"))
+    wildcard = TRUE;
+  else if (g_str_equal (wildcard_text, "0") || wildcard_text[0] == '\0')
+    wildcard = FALSE;
+  else
+    {
+      add_problem (problems, r->line,
+                   /* Translators: %s is what a file has where 0 or 1 is expected */
+                   g_strdup_printf (_("the wildcard match is “%s”, not 0 or 1"),
+                                    wildcard_text));
+      return NULL;
+    }
+  name_len = strlen (name);
+  /* A prefix written with its '*' ("_ga_*") means the same. */
+  if (wildcard && name_len > 0 && name[name_len - 1] == '*')
+    name[--name_len] = '\0';
+  if (name_len == 0)
+    {
+      add_problem (problems, r->line, g_strdup (_("the cookie name is empty")));
+      return NULL;
+    }
+  domains = normalize_row_domains (field_at (r, index[COL_DOMAIN]));
+  if (domains == NULL)
+    {
+      add_problem (problems, r->line,
+                   /* Translators: %s is the domain column of a line of a file */
+                   g_strdup_printf (_("“%s” is not a domain"),
+                                    field_at (r, index[COL_DOMAIN])));
+      return NULL;
+    }
+
+  row = g_new0 (TmRulesDatabaseRow, 1);
+  row->line = r->line;
+  row->row_id = g_strdup (field_at (r, index[COL_ID]));
+  row->platform = g_strdup (field_at (r, index[COL_PLATFORM]));
+  row->category = g_steal_pointer (&category);
+  row->name = g_steal_pointer (&name);
+  row->domains = g_steal_pointer (&domains);
+  row->wildcard = wildcard;
+  row->description = g_strdup (field_at (r, index[COL_DESCRIPTION]));
+  row->retention = g_strdup (field_at (r, index[COL_RETENTION]));
+  row->controller = g_strdup (field_at (r, index[COL_CONTROLLER]));
+  row->portal = g_strdup (field_at (r, index[COL_PORTAL]));
+  return row;
+}
+
+/**
+ * tm_rules_parse_database:
+ * @contents: the text of an Open Cookie Database CSV file
+ * @length: its length in bytes
+ * @display_name: the file, as messages name it
+ * @out_problems: (out) (optional) (transfer full): the malformed lines skipped
+ * @error: return location for a #GError
+ *
+ * Reads what tm_rules_store_import_database() imports, without a store: the
+ * header row, then every line, checked. See tm-rules.h.
+ *
+ * Returns: (transfer full) (element-type TmRulesDatabaseRow): the usable lines
+ *   (maybe none), or %NULL with %TM_RULES_ERROR_INVALID when there is no header
+ *   row or it lacks a required column
+ */
+GPtrArray *
+tm_rules_parse_database (const char  *contents,
+                         gsize        length,
+                         const char  *display_name,
+                         GPtrArray  **out_problems,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                                  problem_free);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                              tm_rules_database_row_free);
+  g_autoptr(GPtrArray) records = NULL;
+  TmCsvRecord *header = NULL;
+  int index[N_COLUMNS];
+  guint first_row = 0;
+
+  g_return_val_if_fail (contents != NULL || length == 0, NULL);
+  g_return_val_if_fail (display_name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (out_problems != NULL)
+    *out_problems = NULL;
+
+  records = tm_csv_parse (contents, length);
+  for (guint i = 0; i < records->len && header == NULL; i++)
+    {
+      TmCsvRecord *r = g_ptr_array_index (records, i);
+
+      first_row = i + 1;
+      if (r->fields != NULL)
+        header = r;
+      else
+        add_problem (problems, r->line, g_strdup (r->error));
+    }
+  if (header == NULL)
+    {
+      g_set_error (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID,
+                   _("%s has no header row: it is not a cookie database in the "
+                     "Open Cookie Database format."), display_name);
+      return NULL;
+    }
+
+  for (int c = 0; c < N_COLUMNS; c++)
+    {
+      index[c] = -1;
+      for (guint f = 0; f < header->fields->len; f++)
+        {
+          g_autofree char *title = g_strstrip (g_strdup (g_ptr_array_index (header->fields,
+                                                                              f)));
+
+          if (g_ascii_strcasecmp (title, columns[c].title) == 0)
+            {
+              index[c] = f;
+              break;
+            }
+        }
+      if (index[c] < 0 && columns[c].required)
+        {
+          g_set_error (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID,
+                       /* Translators: a file, then the title of a column */
+                       _("%s is not a cookie database in the Open Cookie Database "
+                         "format: its first line has no “%s” column."),
+                       display_name, columns[c].title);
+          return NULL;
+        }
+    }
+
+  for (guint i = first_row; i < records->len; i++)
+    {
+      TmRulesDatabaseRow *row = check_record (g_ptr_array_index (records, i), index,
+                                              header->fields->len, problems);
+
+      if (row != NULL)
+        g_ptr_array_add (rows, row);
+    }
+
+  if (out_problems != NULL)
+    *out_problems = g_steal_pointer (&problems);
+  return g_steal_pointer (&rows);
+}
+
+/**
  * tm_rules_store_import_database:
  * @store: the store
  * @path: an Open Cookie Database CSV file
@@ -1351,15 +1559,11 @@ tm_rules_store_import_database (TmConsentStore  *store,
                                 GPtrArray      **out_problems,
                                 GError         **error)
 {
-  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func ((GDestroyNotify)
-                                                                  problem_free);
-  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *canonical = NULL;
-  TmCsvRecord *header = NULL;
-  int index[N_COLUMNS];
-  guint first_row = 0, n_ok = 0;
   TmDatabase *db;
   GError *db_error = NULL;
   sqlite3_stmt *stmt;
@@ -1386,48 +1590,16 @@ tm_rules_store_import_database (TmConsentStore  *store,
       return FALSE;
     }
 
-  records = tm_csv_parse (contents, length);
-  for (guint i = 0; i < records->len && header == NULL; i++)
+  rows = tm_rules_parse_database (contents, length, canonical, &problems, error);
+  if (rows == NULL)
+    return FALSE;
+  if (rows->len == 0)
     {
-      TmCsvRecord *r = g_ptr_array_index (records, i);
-
-      first_row = i + 1;
-      if (r->fields != NULL)
-        header = r;
-      else
-        add_problem (problems, r->line, g_strdup (r->error));
-    }
-  if (header == NULL)
-    {
-      g_set_error (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID,
-                   _("%s has no header row: it is not a cookie database in the "
-                     "Open Cookie Database format."), canonical);
+      g_set_error (error, TM_RULES_ERROR, TM_RULES_ERROR_EMPTY,
+                   _("No line of %s could be imported: nothing was changed."), canonical);
+      if (out_problems != NULL)
+        *out_problems = g_steal_pointer (&problems);
       return FALSE;
-    }
-
-  for (int c = 0; c < N_COLUMNS; c++)
-    {
-      index[c] = -1;
-      for (guint f = 0; f < header->fields->len; f++)
-        {
-          g_autofree char *title = g_strstrip (g_strdup (g_ptr_array_index (header->fields,
-                                                                              f)));
-
-          if (g_ascii_strcasecmp (title, columns[c].title) == 0)
-            {
-              index[c] = f;
-              break;
-            }
-        }
-      if (index[c] < 0 && columns[c].required)
-        {
-          g_set_error (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID,
-                       /* Translators: a file, then the title of a column */
-                       _("%s is not a cookie database in the Open Cookie Database "
-                         "format: its first line has no “%s” column."),
-                       canonical, columns[c].title);
-          return FALSE;
-        }
     }
 
   db = tm_consent_store_get_database (store);
@@ -1448,11 +1620,12 @@ tm_rules_store_import_database (TmConsentStore  *store,
     goto sqlite_failed;
 
   stmt = tm_database_prepare (db, "INSERT INTO cookie_databases (path, imported_at_us,"
-                              " n_rows) VALUES (?, ?, 0)", &db_error);
+                              " n_rows) VALUES (?, ?, ?)", &db_error);
   if (stmt == NULL)
     goto db_failed;
   sqlite3_bind_text (stmt, 1, canonical, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
+  sqlite3_bind_int64 (stmt, 3, rows->len);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -1466,135 +1639,45 @@ tm_rules_store_import_database (TmConsentStore  *store,
   if (stmt == NULL)
     goto db_failed;
 
-  for (guint i = first_row; i < records->len; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
-      TmCsvRecord *r = g_ptr_array_index (records, i);
-      g_autofree char *name = NULL;
-      g_autofree char *category = NULL;
-      g_autoptr(GPtrArray) domains = NULL;
-      g_autofree char *wildcard_text = NULL;
-      gboolean wildcard;
-      gsize name_len;
-
-      if (r->fields == NULL)
-        {
-          add_problem (problems, r->line, g_strdup (r->error));
-          continue;
-        }
-      if (r->fields->len != header->fields->len)
-        {
-          add_problem (problems, r->line,
-                       /* Translators: two numbers of columns in a line of a file */
-                       g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                     "%u field where the header has %u",
-                                                     "%u fields where the header has %u",
-                                                     r->fields->len),
-                                        r->fields->len, header->fields->len));
-          continue;
-        }
-
-      category = g_strstrip (g_strdup (field_at (r, index[COL_CATEGORY])));
-      if (!tm_rules_purpose_from_category (category, NULL))
-        {
-          add_problem (problems, r->line,
-                       /* Translators: %s is a category in a cookie database file */
-                       g_strdup_printf (_("unknown category “%s”"), category));
-          continue;
-        }
-      name = g_strstrip (g_strdup (field_at (r, index[COL_NAME])));
-      wildcard_text = g_strstrip (g_strdup (field_at (r, index[COL_WILDCARD])));
-      if (g_str_equal (wildcard_text, "1"))
-        wildcard = TRUE;
-      else if (g_str_equal (wildcard_text, "0") || wildcard_text[0] == '\0')
-        wildcard = FALSE;
-      else
-        {
-          add_problem (problems, r->line,
-                       /* Translators: %s is what a file has where 0 or 1 is expected */
-                       g_strdup_printf (_("the wildcard match is “%s”, not 0 or 1"),
-                                        wildcard_text));
-          continue;
-        }
-      name_len = strlen (name);
-      /* A prefix written with its '*' ("_ga_*") means the same. */
-      if (wildcard && name_len > 0 && name[name_len - 1] == '*')
-        name[--name_len] = '\0';
-      if (name_len == 0)
-        {
-          add_problem (problems, r->line, g_strdup (_("the cookie name is empty")));
-          continue;
-        }
-      domains = normalize_row_domains (field_at (r, index[COL_DOMAIN]));
-      if (domains == NULL)
-        {
-          add_problem (problems, r->line,
-                       /* Translators: %s is the domain column of a line of a file */
-                       g_strdup_printf (_("“%s” is not a domain"),
-                                        field_at (r, index[COL_DOMAIN])));
-          continue;
-        }
+      TmRulesDatabaseRow *row = g_ptr_array_index (rows, i);
 
       /* One row per domain it names (one, without a domain, when it names none). */
-      for (guint d = 0; d == 0 || d < domains->len; d++)
+      for (guint d = 0; d == 0 || d < row->domains->len; d++)
         {
-          const char *domain = d < domains->len ? g_ptr_array_index (domains, d) : NULL;
+          const char *domain = d < row->domains->len ? g_ptr_array_index (row->domains, d)
+                                                     : NULL;
 
           sqlite3_bind_int64 (stmt, 1, database_id);
-          sqlite3_bind_int (stmt, 2, r->line);
-          sqlite3_bind_text (stmt, 3, field_at (r, index[COL_ID]), -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (stmt, 4, field_at (r, index[COL_PLATFORM]), -1,
-                             SQLITE_TRANSIENT);
-          sqlite3_bind_text (stmt, 5, category, -1, SQLITE_TRANSIENT);
-          sqlite3_bind_text (stmt, 6, name, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_int (stmt, 2, row->line);
+          sqlite3_bind_text (stmt, 3, row->row_id, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 4, row->platform, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 5, row->category, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 6, row->name, -1, SQLITE_TRANSIENT);
           if (domain != NULL)
             sqlite3_bind_text (stmt, 7, domain, -1, SQLITE_TRANSIENT);
           else
             sqlite3_bind_null (stmt, 7);
-          sqlite3_bind_int (stmt, 8, wildcard);
-          sqlite3_bind_text (stmt, 9, field_at (r, index[COL_DESCRIPTION]), -1,
-                             SQLITE_TRANSIENT);
-          sqlite3_bind_text (stmt, 10, field_at (r, index[COL_RETENTION]), -1,
-                             SQLITE_TRANSIENT);
-          sqlite3_bind_text (stmt, 11, field_at (r, index[COL_CONTROLLER]), -1,
-                             SQLITE_TRANSIENT);
-          sqlite3_bind_text (stmt, 12, field_at (r, index[COL_PORTAL]), -1,
-                             SQLITE_TRANSIENT);
+          sqlite3_bind_int (stmt, 8, row->wildcard);
+          sqlite3_bind_text (stmt, 9, row->description, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 10, row->retention, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 11, row->controller, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 12, row->portal, -1, SQLITE_TRANSIENT);
           rc = sqlite3_step (stmt);
           sqlite3_reset (stmt);
           sqlite3_clear_bindings (stmt);
           if (rc != SQLITE_DONE)
             goto sqlite_failed;
         }
-      n_ok++;
     }
-
-  if (n_ok == 0)
-    {
-      tm_database_rollback (db);
-      g_set_error (error, TM_RULES_ERROR, TM_RULES_ERROR_EMPTY,
-                   _("No line of %s could be imported: nothing was changed."), canonical);
-      if (out_problems != NULL)
-        *out_problems = g_steal_pointer (&problems);
-      return FALSE;
-    }
-
-  stmt = tm_database_prepare (db, "UPDATE cookie_databases SET n_rows = ? WHERE id = ?",
-                              &db_error);
-  if (stmt == NULL)
-    goto db_failed;
-  sqlite3_bind_int64 (stmt, 1, n_ok);
-  sqlite3_bind_int64 (stmt, 2, database_id);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    goto sqlite_failed;
 
   if (!tm_database_commit (db, &db_error))
     goto db_failed;
 
   tm_consent_store_notify_rules_changed (store);
   if (out_n_rows != NULL)
-    *out_n_rows = n_ok;
+    *out_n_rows = rows->len;
   if (out_problems != NULL)
     *out_problems = g_steal_pointer (&problems);
   return TRUE;

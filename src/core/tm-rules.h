@@ -138,6 +138,31 @@ gboolean    tm_rules_store_import_database  (TmConsentStore  *store,
                                              guint           *out_n_rows,
                                              GPtrArray      **out_problems,
                                              GError         **error);
+/* One usable line of an Open Cookie Database file. */
+typedef struct {
+  guint       line;          /* 1-based, where the record starts */
+  char       *row_id;        /* the columns as written */
+  char       *platform;
+  char       *category;      /* trimmed, known to tm_rules_purpose_from_category() */
+  char       *name;          /* trimmed; a prefix, without its '*', when wildcard */
+  GPtrArray  *domains;       /* (element-type utf8): bare lower-case domains, maybe none */
+  gboolean    wildcard;
+  char       *description;
+  char       *retention;
+  char       *controller;
+  char       *portal;
+} TmRulesDatabaseRow;
+
+void        tm_rules_database_row_free      (TmRulesDatabaseRow *row);
+/* What tm_rules_store_import_database() imports from @contents, without a store:
+ * (transfer full) (element-type TmRulesDatabaseRow) the usable lines, maybe none;
+ * %NULL with %TM_RULES_ERROR_INVALID when the header row is missing or lacks a
+ * required column. @display_name names the file in messages. */
+GPtrArray  *tm_rules_parse_database         (const char      *contents,
+                                             gsize            length,
+                                             const char      *display_name,
+                                             GPtrArray      **out_problems,
+                                             GError         **error);
 gboolean    tm_rules_store_forget_database  (TmConsentStore  *store,
                                              const char      *path,
                                              GError         **error);
@@ -201,5 +226,6 @@ GPtrArray  *tm_csv_parse                    (const char      *data,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmRule, tm_rule_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmCsvRecord, tm_csv_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TmRulesDatabaseRow, tm_rules_database_row_free)
 
 G_END_DECLS

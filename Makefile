@@ -68,3 +68,19 @@ install: build
 
 clean:
 	rm -rf $(BUILDDIR) $(ASAN_BUILDDIR)
+
+# `make fuzz`: each libFuzzer harness of tests/fuzz for FUZZ_SECONDS (default 60)
+# in its own clang build (ASan, UBSan); new crashes land in tests/fuzz/crashes/NAME/,
+# FUZZ_MERGE=1 keeps the new corpus entries. See tests/fuzz/README.md.
+FUZZ_BUILDDIR ?= build-fuzz
+.PHONY: fuzz fuzz-deps
+
+fuzz-deps:
+	@sh build-aux/install-deps.sh --fuzz
+
+$(FUZZ_BUILDDIR)/build.ninja:
+	CC=clang-14 meson setup $(FUZZ_BUILDDIR) -Dfuzzing=true \
+	  -Db_sanitize=address,undefined -Db_lundef=false || { rm -rf $(FUZZ_BUILDDIR); exit 1; }
+
+fuzz: fuzz-deps $(FUZZ_BUILDDIR)/build.ninja
+	sh tests/fuzz/run-fuzz.sh $(FUZZ_BUILDDIR)

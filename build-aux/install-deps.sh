@@ -17,6 +17,11 @@ packages="
 if [ "${1:-}" = "--bench" ]; then
   packages="$packages wrk nginx-light privoxy procps iproute2 openssl"
 fi
+# `make fuzz`: clang 14, libFuzzer and the sanitizers' runtimes (libclang_rt.fuzzer
+# is in libclang-rt-14-dev), llvm-symbolizer for readable stacks.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages="$packages clang-14 libclang-rt-14-dev llvm-14"
+fi
 
 missing=""
 for p in $packages; do

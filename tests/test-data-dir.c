@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tm-data-dir.h"
 #include "tm-test-utils.h"
@@ -165,25 +166,112 @@ test_relative_made_absolute (Fixture       *fx,
   g_assert_true (g_file_test (expected, G_FILE_TEST_IS_DIR));
 }
 
+/* An existing folder is the person's: a shared one (1777, named by --data-dir)
+ * is said to be readable by others, never changed. Files Témoin wrote are made
+ * private. */
 static void
-test_existing_made_private (Fixture       *fx,
-                            gconstpointer  data)
+test_existing_kept_and_warned (Fixture       *fx,
+                               gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *warning = NULL;
   g_autofree char *file = g_build_filename (fx->option_dir, "consent.sqlite", NULL);
 
   g_assert_cmpint (g_mkdir (fx->option_dir, 0755), ==, 0);
-  g_assert_cmpint (g_chmod (fx->option_dir, 0755), ==, 0);
-  dir = tm_data_dir_resolve (fx->option_dir, &error);
+  g_assert_cmpint (g_chmod (fx->option_dir, 01777), ==, 0);
+  dir = tm_data_dir_resolve_full (fx->option_dir, TM_DATA_DIR_CREATE, &warning, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (mode_of (dir), ==, 0700);
+  g_assert_cmpstr (dir, ==, fx->option_dir);
+  g_assert_cmpuint (mode_of (dir), ==, 0777);
+  g_assert_nonnull (warning);
+  g_assert_nonnull (strstr (warning, fx->option_dir));
+  g_assert_nonnull (strstr (warning, "1777"));
+  g_clear_pointer (&dir, g_free);
+  g_clear_pointer (&warning, g_free);
+
+  /* A private one draws no warning. */
+  g_assert_cmpint (g_chmod (fx->option_dir, 0700), ==, 0);
+  dir = tm_data_dir_resolve_full (fx->option_dir, TM_DATA_DIR_CREATE, &warning, &error);
+  g_assert_no_error (error);
+  g_assert_null (warning);
 
   g_assert_true (g_file_set_contents (file, "x", -1, NULL));
   g_assert_cmpint (g_chmod (file, 0644), ==, 0);
   g_assert_true (tm_file_make_private (file, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (mode_of (file), ==, 0600);
+}
+
+/* A command that only reads creates nothing: the folder is named, not made. */
+static void
+test_missing_not_created (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *warning = NULL;
+
+  dir = tm_data_dir_resolve_full (fx->option_dir, TM_DATA_DIR_NONE, &warning, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dir, ==, fx->option_dir);
+  g_assert_null (warning);
+  g_assert_false (g_file_test (fx->option_dir, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (fx->xdg, G_FILE_TEST_EXISTS));
+}
+
+/* A data folder reached through a symlinked parent (a symlinked ~/.local/share,
+ * or --data-dir through a link) is returned without links: SQLite's NOFOLLOW
+ * refuses a link anywhere in the path. */
+static void
+test_symlinked_parent_resolved (Fixture       *fx,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *real_share = g_build_filename (fx->tmp, "real-share", NULL);
+  g_autofree char *expected = g_build_filename (real_share, "temoin", NULL);
+  g_autofree char *linked = g_build_filename (fx->tmp, "linked", NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *again = NULL;
+
+  g_assert_cmpint (g_mkdir (real_share, 0700), ==, 0);
+  g_assert_cmpint (symlink (real_share, fx->xdg), ==, 0);
+  dir = tm_data_dir_resolve (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dir, ==, expected);
+  g_assert_cmpuint (mode_of (expected), ==, 0700);
+
+  g_assert_cmpint (symlink (expected, linked), ==, 0);
+  again = tm_data_dir_resolve (linked, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, expected);
+}
+
+/* A link in the folder is refused, never followed: its target keeps its mode. */
+static void
+test_link_not_made_private (Fixture       *fx,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target = g_build_filename (fx->tmp, "someone-elses", NULL);
+  g_autofree char *link = g_build_filename (fx->tmp, "consent.sqlite", NULL);
+
+  g_assert_true (g_file_set_contents (target, "x", -1, NULL));
+  g_assert_cmpint (g_chmod (target, 0644), ==, 0);
+  g_assert_cmpint (symlink (target, link), ==, 0);
+
+  g_assert_false (tm_file_make_private (link, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP);
+  g_assert_nonnull (strstr (error->message, link));
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_assert_cmpuint (mode_of (target), ==, 0644);
+  g_clear_error (&error);
+
+  g_assert_false (tm_file_check_not_link (link, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP);
+  g_clear_error (&error);
+  g_assert_true (tm_file_check_not_link (target, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -230,7 +318,10 @@ main (int   argc,
   ADD ("/data-dir/environment/wins-over-xdg", test_env_over_xdg);
   ADD ("/data-dir/option/wins-over-environment", test_option_over_env);
   ADD ("/data-dir/option/relative-is-made-absolute", test_relative_made_absolute);
-  ADD ("/data-dir/modes/existing-dir-and-files-made-private", test_existing_made_private);
+  ADD ("/data-dir/modes/existing-dir-kept-and-warned", test_existing_kept_and_warned);
+  ADD ("/data-dir/reading/missing-not-created", test_missing_not_created);
+  ADD ("/data-dir/links/symlinked-parent-resolved", test_symlinked_parent_resolved);
+  ADD ("/data-dir/links/link-not-made-private", test_link_not_made_private);
   ADD ("/data-dir/errors/say-what-failed", test_errors);
 
 #undef ADD

@@ -350,7 +350,12 @@ lock_data_dir (TmCa    *self,
   g_autofree char *path = g_build_filename (self->data_dir, LOCK_FILENAME, NULL);
   int fd;
 
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == ELOOP)
+    {
+      tm_file_set_link_error (error, path);
+      return -1;
+    }
   if (fd < 0)
     {
       set_file_error (error, errno,
@@ -743,7 +748,8 @@ tm_ca_load_or_create (const char  *data_dir,
   g_return_val_if_fail (data_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  resolved = tm_data_dir_resolve (data_dir, error);
+  /* The caller told the person about a folder others can read. */
+  resolved = tm_data_dir_resolve_full (data_dir, TM_DATA_DIR_CREATE, NULL, error);
   if (resolved == NULL)
     return NULL;
 

@@ -2622,7 +2622,7 @@ tm_proxy_lock_holder (const char  *data_dir,
     *out_address = NULL;
 
   path = lock_path (data_dir);
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0)
     return FALSE;
   held = flock (fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
@@ -2639,7 +2639,18 @@ take_lock (TmProxy  *self,
   g_autofree char *path = lock_path (self->data_dir);
   int fd;
 
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  /* O_NOFOLLOW: through a link, another program's file would get the PID written
+   * into it, then be emptied when the proxy stops. */
+  fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == ELOOP)
+    {
+      g_autoptr(GError) link_error = NULL;
+
+      tm_file_set_link_error (&link_error, path);
+      g_set_error_literal (error, TM_PROXY_ERROR, TM_PROXY_ERROR_FAILED,
+                           link_error->message);
+      return FALSE;
+    }
   if (fd < 0)
     {
       int saved = errno;

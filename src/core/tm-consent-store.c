@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "tm-consent-store.h"
@@ -138,6 +140,10 @@ struct _TmConsentStore
   gint64       newest_rowid;
   GHashTable  *settings;   /* key -> value, as stored */
   gint64       rules_generation;
+  /* Rows the last read of the history left out (consent_from_row()). */
+  guint        n_damaged;
+  /* Whether the last tm_consent_store_dup_current() found the newest row damaged. */
+  gboolean     current_damaged;
 };
 
 enum {
@@ -201,28 +207,73 @@ date_time_from_usec (gint64 usec)
   return g_date_time_add (whole, rest);
 }
 
-/* Builds a TmConsent from a row of SELECT_CONSENT. */
+/* Column @column of @stmt as text, or %NULL when it is not valid UTF-8 text. */
+static const char *
+column_text (sqlite3_stmt *stmt,
+             int           column)
+{
+  const char *text;
+
+  if (sqlite3_column_type (stmt, column) != SQLITE_TEXT)
+    return NULL;
+  text = (const char *) sqlite3_column_text (stmt, column);
+  if (text == NULL || !g_utf8_validate (text, sqlite3_column_bytes (stmt, column), NULL)
+      || strlen (text) != (gsize) sqlite3_column_bytes (stmt, column))
+    return NULL;
+  return text;
+}
+
+/* Column @column of @stmt as a 0 or 1 integer, else -1. */
+static int
+column_flag (sqlite3_stmt *stmt,
+             int           column)
+{
+  gint64 value;
+
+  if (sqlite3_column_type (stmt, column) != SQLITE_INTEGER)
+    return -1;
+  value = sqlite3_column_int64 (stmt, column);
+  return value == 0 || value == 1 ? (int) value : -1;
+}
+
+/* Builds a TmConsent from a row of SELECT_CONSENT, or %NULL for a damaged row:
+ * a value SQLite's checks let through (edited by hand, or written by a broken
+ * program) that Témoin cannot read back as it wrote it. A time out of GDateTime's
+ * range, say, would print as "(null)"; a damaged choice never applies. */
 static TmConsent *
 consent_from_row (sqlite3_stmt *stmt)
 {
-  g_autoptr(GDateTime) given_at = date_time_from_usec (sqlite3_column_int64 (stmt, 1));
+  g_autoptr(GDateTime) given_at = NULL;
   TmConsentMethod method = TM_CONSENT_METHOD_CUSTOM;
-  const char *method_id = (const char *) sqlite3_column_text (stmt, 4);
+  const char *consent_id = column_text (stmt, 0);
+  const char *revision = column_text (stmt, 2);
+  const char *language = column_text (stmt, 3);
+  const char *method_id = column_text (stmt, 4);
   TmCategories categories = TM_CATEGORIES_DEFAULT;
+  int flags[3];
 
-  if (method_id == NULL || !tm_consent_method_from_id (method_id, &method))
-    method = TM_CONSENT_METHOD_CUSTOM;
-  if (sqlite3_column_int (stmt, 5))
+  if (sqlite3_column_type (stmt, 1) == SQLITE_INTEGER)
+    given_at = date_time_from_usec (sqlite3_column_int64 (stmt, 1));
+  for (int i = 0; i < 3; i++)
+    flags[i] = column_flag (stmt, 5 + i);
+
+  if (consent_id == NULL || consent_id[0] == '\0' || given_at == NULL || revision == NULL
+      || (language == NULL && sqlite3_column_type (stmt, 3) != SQLITE_NULL)
+      || method_id == NULL || !tm_consent_method_from_id (method_id, &method)
+      || flags[0] < 0 || flags[1] < 0 || flags[2] < 0)
+    return NULL;
+
+  if (flags[0])
     categories |= TM_CATEGORY_BIT (TM_CATEGORY_STATISTICS);
-  if (sqlite3_column_int (stmt, 6))
+  if (flags[1])
     categories |= TM_CATEGORY_BIT (TM_CATEGORY_FIRST_PARTY);
-  if (sqlite3_column_int (stmt, 7))
+  if (flags[2])
     categories |= TM_CATEGORY_BIT (TM_CATEGORY_THIRD_PARTY);
 
-  return tm_consent_new ((const char *) sqlite3_column_text (stmt, 0),
+  return tm_consent_new (consent_id,
                          given_at,
-                         (const char *) sqlite3_column_text (stmt, 2),
-                         (const char *) sqlite3_column_text (stmt, 3),
+                         revision,
+                         language,
                          method,
                          categories);
 }
@@ -242,8 +293,16 @@ read_history (TmConsentStore  *self,
       propagate_db_error (error, db_error);
       return NULL;
     }
+  self->n_damaged = 0;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (items, consent_from_row (stmt));
+    {
+      TmConsent *consent = consent_from_row (stmt);
+
+      if (consent != NULL)
+        g_ptr_array_add (items, consent);
+      else
+        self->n_damaged++;
+    }
   if (rc != SQLITE_DONE)
     {
       set_sqlite_error (self, error, _("Could not read the history of choices"));
@@ -488,26 +547,11 @@ tm_consent_store_init (TmConsentStore *self)
   self->settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
-/**
- * tm_consent_store_new:
- * @data_dir: an existing directory (see tm_data_dir_resolve())
- * @error: return location for a #GError
- *
- * Opens (creating or migrating) `consent.sqlite` in @data_dir, mode 0600.
- * A file that is corrupt or unreadable is renamed aside with a timestamp
- * (`consent.sqlite.corrupt-20261129T100000Z`) and a new one is created: see
- * tm_consent_store_get_moved_aside().
- *
- * The store watches the database for writes by other processes, dispatched on
- * the thread-default main context at construction, and emits ::consent-changed /
- * ::settings-changed within about a second. Its own writes emit them at once.
- *
- * Returns: (transfer full): the store, or %NULL with @error set
- *   (%TM_CONSENT_STORE_ERROR_TOO_NEW for a database from a newer Témoin)
- */
-TmConsentStore *
-tm_consent_store_new (const char  *data_dir,
-                      GError     **error)
+/* tm_consent_store_new() and tm_consent_store_new_read_only(). */
+static TmConsentStore *
+store_new (const char  *data_dir,
+           gboolean     read_only,
+           GError     **error)
 {
   g_autoptr(TmConsentStore) self = NULL;
   g_autofree char *path = NULL;
@@ -519,7 +563,11 @@ tm_consent_store_new (const char  *data_dir,
 
   self = g_object_new (TM_TYPE_CONSENT_STORE, NULL);
   path = g_build_filename (data_dir, TM_CONSENT_STORE_FILENAME, NULL);
-  self->db = tm_database_open (path, migrations, G_N_ELEMENTS (migrations), &db_error);
+  if (read_only)
+    self->db = tm_database_open_read_only (path, migrations, G_N_ELEMENTS (migrations),
+                                           &db_error);
+  else
+    self->db = tm_database_open (path, migrations, G_N_ELEMENTS (migrations), &db_error);
   if (self->db == NULL)
     {
       propagate_db_error (error, db_error);
@@ -541,6 +589,50 @@ tm_consent_store_new (const char  *data_dir,
   self->rules_generation = read_rules_generation (self);
 
   return g_steal_pointer (&self);
+}
+
+/*
+ * tm_consent_store_new:
+ * @data_dir: an existing directory (see tm_data_dir_resolve())
+ * @error: return location for a #GError
+ *
+ * Opens (creating or migrating) `consent.sqlite` in @data_dir, mode 0600.
+ * A file that is corrupt or unreadable is renamed aside with a timestamp
+ * (`consent.sqlite.corrupt-20261129T100000Z`) and a new one is created: see
+ * tm_consent_store_get_moved_aside().
+ *
+ * The store watches the database for writes by other processes, dispatched on
+ * the thread-default main context at construction, and emits ::consent-changed /
+ * ::settings-changed within about a second. Its own writes emit them at once.
+ *
+ * Returns: (transfer full): the store, or %NULL with @error set
+ *   (%TM_CONSENT_STORE_ERROR_TOO_NEW for a database from a newer Témoin)
+ */
+TmConsentStore *
+tm_consent_store_new (const char  *data_dir,
+                      GError     **error)
+{
+  return store_new (data_dir, FALSE, error);
+}
+
+/**
+ * tm_consent_store_new_read_only:
+ * @data_dir: the data directory, which may be missing
+ * @error: return location for a #GError
+ *
+ * Opens `consent.sqlite` for the commands that only read (see
+ * tm_database_open_read_only()): nothing is created or written, a missing file
+ * reads as no choice saved and default settings, and a read-only or full disk is
+ * no obstacle. Every write fails. The store does not watch for other processes'
+ * writes.
+ *
+ * Returns: (transfer full): the store, or %NULL with @error set
+ */
+TmConsentStore *
+tm_consent_store_new_read_only (const char  *data_dir,
+                                GError     **error)
+{
+  return store_new (data_dir, TRUE, error);
 }
 
 /**
@@ -576,6 +668,8 @@ tm_consent_store_get_moved_aside (TmConsentStore *self)
  *
  * The last saved choice, read now (so another process's save counts even before
  * ::consent-changed), or the defaults when none was saved or it cannot be read.
+ * A damaged last choice (tm_consent_store_is_current_damaged()) never applies:
+ * the defaults do, as nothing is ever switched on that the person cannot see.
  *
  * Returns: (transfer full): the current choice, never %NULL
  */
@@ -596,14 +690,46 @@ tm_consent_store_dup_current (TmConsentStore *self)
       return tm_consent_new_default ();
     }
   rc = sqlite3_step (stmt);
+  self->current_damaged = FALSE;
   if (rc == SQLITE_ROW)
-    consent = consent_from_row (stmt);
+    {
+      consent = consent_from_row (stmt);
+      self->current_damaged = consent == NULL;
+    }
   else if (rc != SQLITE_DONE)
     g_warning ("Could not read the saved choice: %s",
                sqlite3_errmsg (tm_database_get_handle (self->db)));
   sqlite3_reset (stmt);
 
   return consent != NULL ? consent : tm_consent_new_default ();
+}
+
+/**
+ * tm_consent_store_is_current_damaged:
+ * @self: a #TmConsentStore
+ *
+ * Returns: whether the last tm_consent_store_dup_current() found the last saved
+ *   choice damaged (a value out of range), and gave the defaults instead
+ */
+gboolean
+tm_consent_store_is_current_damaged (TmConsentStore *self)
+{
+  g_return_val_if_fail (TM_IS_CONSENT_STORE (self), FALSE);
+  return self->current_damaged;
+}
+
+/**
+ * tm_consent_store_get_n_damaged:
+ * @self: a #TmConsentStore
+ *
+ * Returns: how many saved choices the last read of the history
+ *   (tm_consent_store_list_history(), the model) left out as damaged
+ */
+guint
+tm_consent_store_get_n_damaged (TmConsentStore *self)
+{
+  g_return_val_if_fail (TM_IS_CONSENT_STORE (self), 0);
+  return self->n_damaged;
 }
 
 /**

@@ -40,12 +40,21 @@ GQuark           tm_consent_store_error_quark   (void);
  */
 TmConsentStore  *tm_consent_store_new           (const char      *data_dir,
                                                  GError         **error);
+/* For the commands that only read: creates and writes nothing, works on a
+ * read-only or full disk; a missing file reads as nothing saved. Writes fail. */
+TmConsentStore  *tm_consent_store_new_read_only (const char      *data_dir,
+                                                 GError         **error);
 const char      *tm_consent_store_get_path      (TmConsentStore  *self);
 /* (nullable): where a corrupt database was moved to while opening, to tell the user. */
 const char      *tm_consent_store_get_moved_aside (TmConsentStore *self);
 
-/* (transfer full): the last saved choice, or tm_consent_new_default(). Never NULL. */
+/* (transfer full): the last saved choice, or tm_consent_new_default(). Never NULL.
+ * A damaged last choice (a value out of range) gives the defaults. */
 TmConsent       *tm_consent_store_dup_current   (TmConsentStore  *self);
+/* Whether the last tm_consent_store_dup_current() found the last choice damaged. */
+gboolean         tm_consent_store_is_current_damaged (TmConsentStore *self);
+/* How many damaged saved choices the last read of the history left out. */
+guint            tm_consent_store_get_n_damaged (TmConsentStore  *self);
 
 /* Appends a choice to the history (a new random consent id, UTC now) and returns it.
  * Necessary is forced on. */

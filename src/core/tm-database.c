@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@ struct _TmDatabase
   char         *path;
   char         *moved_aside;
   sqlite3      *db;
+  /* tm_database_open_read_only(): never written, not watched. */
+  gboolean      read_only;
   /* SQL text -> sqlite3_stmt *, finalized with the connection. */
   GHashTable   *statements;
 
@@ -169,8 +172,13 @@ create_private_file (const char  *path,
   int saved_errno;
   int fd;
 
-  if (g_stat (path, &st) == 0)
+  if (g_lstat (path, &st) == 0)
     {
+      if (S_ISLNK (st.st_mode))
+        {
+          tm_file_set_link_error (error, path);
+          return FALSE;
+        }
       if (S_ISREG (st.st_mode))
         return tm_file_make_private (path, error);
       saved_errno = S_ISDIR (st.st_mode) ? EISDIR : EINVAL;
@@ -197,6 +205,25 @@ create_private_file (const char  *path,
   return FALSE;
 }
 
+/* SQLite follows links: a database, -wal, -shm or -journal that is one would
+ * have Témoin's tables written into another program's file, and its mode
+ * changed. SQLITE_OPEN_NOFOLLOW covers the database file only. */
+static gboolean
+check_no_links (const char  *path,
+                GError     **error)
+{
+  static const char * const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = sibling_path (path, suffixes[i]);
+
+      if (!tm_file_check_not_link (file, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 make_siblings_private (const char *path)
 {
@@ -206,7 +233,8 @@ make_siblings_private (const char *path)
     {
       g_autofree char *sibling = sibling_path (path, suffixes[i]);
 
-      if (g_file_test (sibling, G_FILE_TEST_EXISTS))
+      if (g_file_test (sibling, G_FILE_TEST_EXISTS)
+          || g_file_test (sibling, G_FILE_TEST_IS_SYMLINK))
         {
           g_autoptr(GError) error = NULL;
 
@@ -256,14 +284,21 @@ quick_check (sqlite3  *db,
   rc = sqlite3_prepare_v2 (db, "PRAGMA quick_check", -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     return rc;
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  *out_ok = TRUE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *result = (const char *) sqlite3_column_text (stmt, 0);
 
-      *out_ok = g_strcmp0 (result, "ok") == 0;
-      rc = SQLITE_OK;
+      /* A row breaking a CHECK or NOT NULL constraint (edited by hand) is a
+       * damaged row, which the stores skip and report: moving the whole file
+       * aside for it would hide every good row behind a new, empty database. */
+      if (g_strcmp0 (result, "ok") != 0
+          && !g_str_has_prefix (result != NULL ? result : "", "CHECK constraint failed")
+          && !g_str_has_prefix (result != NULL ? result : "", "NULL value in "))
+        *out_ok = FALSE;
     }
+  if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
   sqlite3_finalize (stmt);
   return rc;
 }
@@ -296,12 +331,46 @@ hint_for_code (int rc)
     }
 }
 
+/* Whether the database of @db lies on a file system mounted read-only, where
+ * SQLite says no more than "unable to open database file" or "attempt to write a
+ * readonly database", and no change of permissions would help. */
+static gboolean
+on_read_only_mount (sqlite3 *db)
+{
+  const char *path = db != NULL ? sqlite3_db_filename (db, "main") : NULL;
+  g_autofree char *dir = NULL;
+  struct statvfs st;
+
+  if (path == NULL || path[0] == '\0')
+    return FALSE;
+  dir = g_path_get_dirname (path);
+  return statvfs (dir, &st) == 0 && (st.f_flag & ST_RDONLY) != 0;
+}
+
 static void
 set_error_from_db (GError     **error,
                    sqlite3     *db,
                    const char  *what)
 {
   int rc = db != NULL ? sqlite3_extended_errcode (db) : SQLITE_NOMEM;
+  int system_errno = db != NULL ? sqlite3_system_errno (db) : 0;
+
+  /* SQLite reports a full disk met while growing its shared memory file as an
+   * I/O error, and a read-only mount as a read-only database: the errno says
+   * which. */
+  if (system_errno == ENOSPC || system_errno == EDQUOT)
+    rc = SQLITE_FULL;
+
+  if (system_errno == EROFS || on_read_only_mount (db))
+    {
+      g_set_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_FAILED,
+                   /* Translators: what failed ("Could not save the choice"), then
+                    * SQLite's message (in English, e.g. "disk I/O error") */
+                   _("%s: %s. The disk holding it is mounted read-only: mount it "
+                     "writable, or choose another folder with --data-dir."),
+                   what, sqlite3_errmsg (db));
+      return;
+    }
 
   g_set_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_FAILED,
                /* Translators: what failed ("Could not save the choice"), SQLite's
@@ -372,11 +441,12 @@ try_open (TmDatabase          *self,
   gboolean ok = FALSE;
   int rc;
 
-  if (!create_private_file (self->path, error))
+  if (!check_no_links (self->path, error) || !create_private_file (self->path, error))
     return OPEN_FAILED;
 
   rc = sqlite3_open_v2 (self->path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+                        | SQLITE_OPEN_NOFOLLOW,
                         NULL);
   if (rc != SQLITE_OK)
     {
@@ -546,6 +616,224 @@ tm_database_open (const char          *path,
         }
     }
   if (result == OPEN_FAILED)
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/* Reading */
+
+/* The end of every read-only opening: SQLite refuses any write from now on. */
+static OpenResult
+finish_read_only (TmDatabase  *self,
+                  GError     **error)
+{
+  if (sqlite3_exec (self->db, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_error_from_db (error, self->db, _("Could not open the database"));
+      close_connection (self);
+      return OPEN_FAILED;
+    }
+  return OPEN_OK;
+}
+
+/* An empty database in memory with the current schema: what a reading command
+ * sees when nothing is stored yet, without creating the file. */
+static OpenResult
+open_empty (TmDatabase          *self,
+            const char * const  *migrations,
+            guint                n_migrations,
+            GError             **error)
+{
+  if (sqlite3_open_v2 (":memory:", &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      set_error_from_db (error, self->db, _("Could not open the database"));
+      close_connection (self);
+      return OPEN_FAILED;
+    }
+  sqlite3_extended_result_codes (self->db, TRUE);
+  if (!run_migrations (self, 0, migrations, n_migrations, error))
+    {
+      close_connection (self);
+      return OPEN_FAILED;
+    }
+  return finish_read_only (self, error);
+}
+
+/* Copies the file's database into memory and brings its schema up to date there:
+ * a database from an older Témoin is read without writing the file. */
+static OpenResult
+migrate_in_memory (TmDatabase          *self,
+                   gint64               version,
+                   const char * const  *migrations,
+                   guint                n_migrations,
+                   GError             **error)
+{
+  sqlite3 *memory = NULL;
+  sqlite3_backup *backup;
+  int rc;
+
+  rc = sqlite3_open_v2 (":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  backup = rc == SQLITE_OK ? sqlite3_backup_init (memory, "main", self->db, "main") : NULL;
+  if (backup == NULL)
+    {
+      set_error_from_db (error, memory, _("Could not read the database"));
+      sqlite3_close_v2 (memory);
+      close_connection (self);
+      return OPEN_FAILED;
+    }
+  sqlite3_backup_step (backup, -1);
+  rc = sqlite3_backup_finish (backup);
+  close_connection (self);
+  self->db = memory;
+  if (rc != SQLITE_OK)
+    {
+      set_error_from_db (error, self->db, _("Could not read the database"));
+      close_connection (self);
+      return OPEN_FAILED;
+    }
+  sqlite3_extended_result_codes (self->db, TRUE);
+  if (!run_migrations (self, version, migrations, n_migrations, error))
+    {
+      close_connection (self);
+      return OPEN_FAILED;
+    }
+  return finish_read_only (self, error);
+}
+
+typedef enum {
+  READ_OK,
+  READ_BAD_FILE,   /* not a database, or corrupt */
+  READ_RETRY,      /* failed for want of writing: read it as immutable instead */
+  READ_FAILED,     /* @error is set */
+} ReadResult;
+
+/* Opens the existing file for reading and checks it. Not @immutable: read-write
+ * without creating, never written (query_only), so that closing removes the -wal
+ * and -shm files a reader needs as a writer's closing does (a read-only connection
+ * leaves them behind). @immutable: SQLite's `immutable=1`, which needs neither,
+ * for a folder where they cannot be made (a read-only mount, a full disk). */
+static ReadResult
+open_file_for_reading (TmDatabase  *self,
+                       gboolean     immutable,
+                       gint64      *out_version,
+                       GError     **error)
+{
+  g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
+  g_autofree char *uri = g_strconcat ("file:", escaped,
+                                      immutable ? "?mode=ro&immutable=1" : "?mode=rw",
+                                      NULL);
+  int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
+              | (immutable ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+  gboolean ok = FALSE;
+  int rc;
+
+  rc = sqlite3_open_v2 (uri, &self->db, flags, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_extended_result_codes (self->db, TRUE);
+      sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+      rc = query_int (self->db, "PRAGMA user_version", out_version);
+      if (rc == SQLITE_OK)
+        rc = quick_check (self->db, &ok);
+    }
+  if (is_bad_file_code (rc) || (rc == SQLITE_OK && !ok))
+    {
+      close_connection (self);
+      return READ_BAD_FILE;
+    }
+  if (rc != SQLITE_OK)
+    {
+      if (immutable)
+        set_error_from_db (error, self->db, _("Could not open the database"));
+      close_connection (self);
+      return immutable ? READ_FAILED : READ_RETRY;
+    }
+  return READ_OK;
+}
+
+static OpenResult
+try_open_read_only (TmDatabase          *self,
+                    const char * const  *migrations,
+                    guint                n_migrations,
+                    GError             **error)
+{
+  ReadResult result;
+  gint64 version = 0;
+  GStatBuf st;
+
+  if (!check_no_links (self->path, error))
+    return OPEN_FAILED;
+  if (g_stat (self->path, &st) != 0 && errno == ENOENT)
+    return open_empty (self, migrations, n_migrations, error);
+
+  result = open_file_for_reading (self, FALSE, &version, error);
+  if (result == READ_RETRY)
+    result = open_file_for_reading (self, TRUE, &version, error);
+  if (result == READ_BAD_FILE)
+    return OPEN_BAD_FILE;
+  if (result != READ_OK)
+    return OPEN_FAILED;
+
+  if (version > (gint64) n_migrations)
+    {
+      g_set_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_TOO_NEW,
+                   _("The database “%s” was made by a newer version of Témoin (schema "
+                     "%d, this version knows up to %u). It was left untouched: update "
+                     "Témoin, or use another data folder."),
+                   self->path, (int) MIN (version, G_MAXINT), n_migrations);
+      close_connection (self);
+      return OPEN_FAILED;
+    }
+  if (version < (gint64) n_migrations)
+    return migrate_in_memory (self, version, migrations, n_migrations, error);
+  return finish_read_only (self, error);
+}
+
+/**
+ * tm_database_open_read_only:
+ * @path: the database file
+ * @migrations: (array length=n_migrations): as for tm_database_open()
+ * @n_migrations: the current schema version
+ * @error: return location for a #GError
+ *
+ * Opens @path for reading only, for the commands that only read: nothing is
+ * created, and a folder where nothing can be written (a read-only mount, a full
+ * disk) is no obstacle (SQLite's `immutable` mode when its -shm file cannot be
+ * made). A missing file reads as an empty database; an older schema is brought
+ * up to date in memory, never in the file. A damaged file is moved aside as
+ * tm_database_open() does, and reads as empty. Every write fails
+ * (`PRAGMA query_only`), and tm_database_watch() does nothing.
+ *
+ * Returns: (transfer full): the database, or %NULL with @error set
+ */
+TmDatabase *
+tm_database_open_read_only (const char          *path,
+                            const char * const  *migrations,
+                            guint                n_migrations,
+                            GError             **error)
+{
+  g_autoptr(TmDatabase) self = NULL;
+  OpenResult result;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (migrations != NULL || n_migrations == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (TM_TYPE_DATABASE, NULL);
+  self->path = g_canonicalize_filename (path, NULL);
+  self->read_only = TRUE;
+
+  result = try_open_read_only (self, migrations, n_migrations, error);
+  if (result == OPEN_BAD_FILE)
+    {
+      if (!move_aside (self, error))
+        return NULL;
+      result = open_empty (self, migrations, n_migrations, error);
+    }
+  if (result != OPEN_OK)
     return NULL;
 
   return g_steal_pointer (&self);
@@ -827,7 +1115,8 @@ tm_database_watch (TmDatabase *self)
 
   g_return_if_fail (TM_IS_DATABASE (self));
 
-  if (self->timer != NULL)
+  /* Read once by a command that only reads: nothing to follow. */
+  if (self->timer != NULL || self->read_only)
     return;
 
   self->data_version = read_data_version (self);

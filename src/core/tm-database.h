@@ -26,7 +26,8 @@ GQuark        tm_database_error_quark     (void);
  * @migrations: SQL scripts; @migrations[i] takes the schema from version i to i+1
  * @n_migrations: the current schema version
  *
- * Opens or creates @path (mode 0600, and its -wal/-shm), in WAL mode with
+ * Opens or creates @path (mode 0600, and its -wal/-shm; a symbolic link is
+ * refused, never followed), in WAL mode with
  * foreign keys, `synchronous=NORMAL` and a busy timeout, then runs the missing
  * migrations in one transaction each. A file that is not a database, is corrupt
  * (`PRAGMA quick_check`) or cannot be read is renamed to
@@ -34,6 +35,13 @@ GQuark        tm_database_error_quark     (void);
  * new name is tm_database_get_moved_aside().
  */
 TmDatabase   *tm_database_open            (const char          *path,
+                                           const char * const  *migrations,
+                                           guint                n_migrations,
+                                           GError             **error);
+/* For the commands that only read: creates and writes nothing (an empty database
+ * in memory when the file is missing, the schema migrated in memory, `immutable`
+ * where the -shm file cannot be made), refuses every write. See the .c file. */
+TmDatabase   *tm_database_open_read_only  (const char          *path,
                                            const char * const  *migrations,
                                            guint                n_migrations,
                                            GError             **error);

@@ -1003,22 +1003,11 @@ tm_session_store_init (TmSessionStore *self)
 
 /* Public API */
 
-/**
- * tm_session_store_new:
- * @data_dir: the data directory
- * @error: return location for a #GError
- *
- * Opens or creates `cookies.sqlite` in @data_dir. A corrupt file is moved aside
- * (tm_session_store_get_moved_aside()). Signals are emitted on the thread-default
- * main context of the caller, which should use the store from that thread
- * (tm_session_store_put(), tm_session_store_log_decision() and
- * tm_session_store_flush() excepted: they are thread-safe).
- *
- * Returns: (transfer full) (nullable): the store, or %NULL with @error set
- */
-TmSessionStore *
-tm_session_store_new (const char  *data_dir,
-                      GError     **error)
+/* tm_session_store_new() and tm_session_store_new_read_only(). */
+static TmSessionStore *
+store_new (const char  *data_dir,
+           gboolean     read_only,
+           GError     **error)
 {
   g_autoptr(TmSessionStore) self = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -1028,8 +1017,12 @@ tm_session_store_new (const char  *data_dir,
 
   self = g_object_new (TM_TYPE_SESSION_STORE, NULL);
   self->path = g_build_filename (data_dir, TM_SESSION_STORE_FILENAME, NULL);
-  self->db = tm_database_open (self->path, (const char * const *) migrations,
-                               G_N_ELEMENTS (migrations), &local_error);
+  if (read_only)
+    self->db = tm_database_open_read_only (self->path, (const char * const *) migrations,
+                                           G_N_ELEMENTS (migrations), &local_error);
+  else
+    self->db = tm_database_open (self->path, (const char * const *) migrations,
+                                 G_N_ELEMENTS (migrations), &local_error);
   if (self->db == NULL)
     {
       g_set_error (error, TM_SESSION_STORE_ERROR, TM_SESSION_STORE_ERROR_FAILED,
@@ -1050,6 +1043,45 @@ tm_session_store_new (const char  *data_dir,
   tm_database_watch (self->db);
 
   return g_steal_pointer (&self);
+}
+
+/**
+ * tm_session_store_new:
+ * @data_dir: the data directory
+ * @error: return location for a #GError
+ *
+ * Opens or creates `cookies.sqlite` in @data_dir. A corrupt file is moved aside
+ * (tm_session_store_get_moved_aside()). Signals are emitted on the thread-default
+ * main context of the caller, which should use the store from that thread
+ * (tm_session_store_put(), tm_session_store_log_decision() and
+ * tm_session_store_flush() excepted: they are thread-safe).
+ *
+ * Returns: (transfer full) (nullable): the store, or %NULL with @error set
+ */
+TmSessionStore *
+tm_session_store_new (const char  *data_dir,
+                      GError     **error)
+{
+  return store_new (data_dir, FALSE, error);
+}
+
+/**
+ * tm_session_store_new_read_only:
+ * @data_dir: the data directory, which may be missing
+ * @error: return location for a #GError
+ *
+ * Opens `cookies.sqlite` for the commands that only read (see
+ * tm_database_open_read_only()): nothing is created or written, a missing file
+ * reads as an empty store, and a read-only or full disk is no obstacle. Only the
+ * listing functions may be used.
+ *
+ * Returns: (transfer full) (nullable): the store, or %NULL with @error set
+ */
+TmSessionStore *
+tm_session_store_new_read_only (const char  *data_dir,
+                                GError     **error)
+{
+  return store_new (data_dir, TRUE, error);
 }
 
 /**

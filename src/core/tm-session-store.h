@@ -94,6 +94,10 @@ G_DECLARE_FINAL_TYPE (TmSessionStore, tm_session_store, TM, SESSION_STORE, GObje
 /* Opens or creates the store (see tm_database_open() for corrupt files). */
 TmSessionStore *tm_session_store_new          (const char      *data_dir,
                                                GError         **error);
+/* For the commands that only read (`cookies list`): creates and writes nothing,
+ * works on a read-only or full disk; only the listing functions may be used. */
+TmSessionStore *tm_session_store_new_read_only (const char     *data_dir,
+                                                GError        **error);
 const char     *tm_session_store_get_moved_aside (TmSessionStore *self);  /* nullable */
 
 /* A proxy session starts: session cookies of an earlier one are dropped. */

@@ -186,7 +186,7 @@ tm_cookie_matches (const TmCookie *cookie,
  * printable, and it is in the past for any @now we see. */
 #define EXPIRES_EARLIEST G_GINT64_CONSTANT (0)
 
-#define MAX_NAME_VALUE 4096
+#define MAX_NAME_VALUE TM_COOKIE_MAX_NAME_VALUE
 #define MAX_ATTRIBUTE_VALUE 1024
 
 static inline gboolean
@@ -716,6 +716,41 @@ tm_cookie_parse (const char  *header,
 
   cookie->created = g_get_real_time ();
   return g_steal_pointer (&cookie);
+}
+
+/**
+ * tm_cookie_check_name:
+ * @name: a cookie name, as a person typed it (`temoinctl rules override`)
+ *
+ * Whether @name is one tm_cookie_parse() could have read from a Set-Cookie
+ * header, by the same rules: not empty, within MAX_NAME_VALUE bytes, no control
+ * character but HTAB (step 1), no ';' (which ends the pair) or '=' (which ends
+ * the name), no SP or HTAB at either end (trimmed). And valid UTF-8: names
+ * reach the proxy through libsoup, which makes header values valid UTF-8, so a
+ * name that is not could never match.
+ *
+ * Returns: %TM_COOKIE_NAME_OK, or what is wrong with it
+ */
+TmCookieNameProblem
+tm_cookie_check_name (const char *name)
+{
+  gsize len;
+
+  g_return_val_if_fail (name != NULL, TM_COOKIE_NAME_EMPTY);
+
+  len = strlen (name);
+  if (len == 0)
+    return TM_COOKIE_NAME_EMPTY;
+  if (len > MAX_NAME_VALUE)
+    return TM_COOKIE_NAME_TOO_LONG;
+  if (!g_utf8_validate (name, len, NULL))
+    return TM_COOKIE_NAME_NOT_UTF8;
+  for (const char *p = name; *p != '\0'; p++)
+    if (is_forbidden_ctl ((guchar) *p) || *p == ';' || *p == '=')
+      return TM_COOKIE_NAME_FORBIDDEN_CHAR;
+  if (is_wsp (name[0]) || is_wsp (name[len - 1]))
+    return TM_COOKIE_NAME_SPACE_AT_END;
+  return TM_COOKIE_NAME_OK;
 }
 
 /**

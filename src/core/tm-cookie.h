@@ -67,6 +67,24 @@ TmCookie   *tm_cookie_parse         (const char     *header,
                                      gint64          now,
                                      GError        **error);
 
+/* The most a cookie's name and value may hold together, in bytes (RFC 6265bis
+ * 5.6 step 6: browsers ignore a longer Set-Cookie). */
+#define TM_COOKIE_MAX_NAME_VALUE 4096
+
+/* What is wrong with a cookie name a person typed (tm_cookie_check_name()). */
+typedef enum {
+  TM_COOKIE_NAME_OK,
+  TM_COOKIE_NAME_EMPTY,
+  TM_COOKIE_NAME_TOO_LONG,        /* over TM_COOKIE_MAX_NAME_VALUE bytes */
+  TM_COOKIE_NAME_NOT_UTF8,
+  TM_COOKIE_NAME_FORBIDDEN_CHAR,  /* a control character, ';' or '=' */
+  TM_COOKIE_NAME_SPACE_AT_END,    /* a space or tab at either end */
+} TmCookieNameProblem;
+
+/* Whether @name is a name a Set-Cookie header can carry, as tm_cookie_parse()
+ * reads one; see the .c file. */
+TmCookieNameProblem tm_cookie_check_name (const char *name);
+
 /* The cookie-name of a Set-Cookie value as RFC 6265bis reads it, even when the
  * cookie itself is invalid ("" for a nameless cookie). (transfer full) */
 char       *tm_cookie_parse_name    (const char     *header);

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "tm-cookie.h"
 #include "tm-database.h"
 #include "tm-json.h"
 #include "tm-rules.h"
@@ -878,6 +879,56 @@ run_write (TmConsentStore  *store,
 }
 
 /**
+ * tm_rules_check_cookie_name:
+ * @name: what the user typed as a cookie name
+ * @error: return location for a #GError
+ *
+ * An override names a cookie as a Set-Cookie header does: the rules are those
+ * of the cookie parser (tm_cookie_check_name()), said here in words.
+ *
+ * Returns: %TRUE when @name can be a cookie's name, else %FALSE with @error set
+ *   (%TM_RULES_ERROR_INVALID)
+ */
+gboolean
+tm_rules_check_cookie_name (const char  *name,
+                            GError     **error)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  switch (tm_cookie_check_name (name))
+    {
+    case TM_COOKIE_NAME_OK:
+      return TRUE;
+    case TM_COOKIE_NAME_EMPTY:
+      g_set_error_literal (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID,
+                           _("The cookie name is empty."));
+      break;
+    case TM_COOKIE_NAME_TOO_LONG:
+      /* The name itself is not repeated: it may be very long. */
+      g_set_error (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID,
+                   _("The cookie name is %zu bytes long: a cookie’s name and value "
+                     "hold %d bytes at most, and browsers ignore longer ones."),
+                   strlen (name), TM_COOKIE_MAX_NAME_VALUE);
+      break;
+    case TM_COOKIE_NAME_NOT_UTF8:
+      g_set_error_literal (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID,
+                           _("The cookie name is not valid UTF-8 text: check your "
+                             "terminal’s character set, and type the name as the site "
+                             "sends it."));
+      break;
+    case TM_COOKIE_NAME_FORBIDDEN_CHAR:
+    case TM_COOKIE_NAME_SPACE_AT_END:
+    default:
+      g_set_error (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID,
+                   /* Translators: %s is what the user typed as a cookie name */
+                   _("“%s” is not a cookie name: a name has no control character, "
+                     "“;” or “=”, and no space at either end."), name);
+      break;
+    }
+  return FALSE;
+}
+
+/**
  * tm_rules_store_set_override:
  * @store: the store
  * @name: the cookie's name
@@ -912,13 +963,8 @@ tm_rules_store_set_override (TmConsentStore  *store,
                            _("An override needs at least one category."));
       return FALSE;
     }
-  if (name[0] == '\0' || strpbrk (name, ";=\t\r\n") != NULL)
-    {
-      g_set_error (error, TM_RULES_ERROR, TM_RULES_ERROR_INVALID,
-                   /* Translators: %s is what the user typed as a cookie name */
-                   _("“%s” is not a cookie name."), name);
-      return FALSE;
-    }
+  if (!tm_rules_check_cookie_name (name, error))
+    return FALSE;
   normal = tm_rules_normalize_site (site, error);
   if (normal == NULL)
     return FALSE;

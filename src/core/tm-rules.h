@@ -206,6 +206,10 @@ GPtrArray  *tm_rules_store_list             (TmConsentStore  *store,
  * with @error set when it is not a host name or address. (transfer full) */
 char       *tm_rules_normalize_site         (const char      *site,
                                              GError         **error);
+/* Refuses, with a message for people (%TM_RULES_ERROR_INVALID), a cookie name a
+ * Set-Cookie header could not carry (tm_cookie_check_name()). */
+gboolean    tm_rules_check_cookie_name      (const char      *name,
+                                             GError         **error);
 /* Maps an Open Cookie Database category; FALSE when unknown. */
 gboolean    tm_rules_purpose_from_category  (const char      *category,
                                              TmRulesPurpose  *out_purpose);

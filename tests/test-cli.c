@@ -625,8 +625,9 @@ test_consent_show_defaults (Fixture       *f,
   assert_matches ("Statistics +statistics +refused", human);
   assert_matches ("Necessary +necessary +accepted", human);
 
-  /* Showing the defaults created the store. */
-  g_assert_true (g_file_test (db, G_FILE_TEST_IS_REGULAR));
+  /* Showing creates nothing: neither the store nor its folder. */
+  g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (f->data_dir, G_FILE_TEST_EXISTS));
 }
 
 static void

@@ -20,6 +20,57 @@
 #define HELP_COLUMN 24
 
 /**
+ * tm_cli_escape:
+ * @text: (nullable): text that may hold bytes from the command line
+ *
+ * @text with every byte that is not valid UTF-8, and every control character
+ * but newline and tab, written as `\xNN`: an argument echoed in a message is
+ * then shown as it was typed, and can neither garble the terminal nor make the
+ * message invalid UTF-8.
+ *
+ * Returns: (transfer full): the escaped text
+ */
+char *
+tm_cli_escape (const char *text)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = text != NULL ? text : "";
+
+  while (*p != '\0')
+    {
+      gunichar ch = g_utf8_get_char_validated (p, -1);
+
+      if (ch == (gunichar) -1 || ch == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02x", (guchar) *p);
+          p++;
+          continue;
+        }
+      if (ch != '\n' && ch != '\t' && g_unichar_iscntrl (ch))
+        {
+          if (ch < 0x100)
+            g_string_append_printf (out, "\\x%02x", (guint) ch);
+          else
+            g_string_append_printf (out, "\\u%04x", (guint) ch);
+        }
+      else
+        g_string_append_unichar (out, ch);
+      p = g_utf8_next_char (p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Formats a message, escaping what the arguments brought (tm_cli_escape()). */
+static char *
+format_message (const char *format,
+                va_list     args)
+{
+  g_autofree char *raw = g_strdup_vprintf (format, args);
+
+  return tm_cli_escape (raw);
+}
+
+/**
  * tm_cli_usage_error:
  * @command: (nullable): the command whose --help to suggest ("consent set"), or
  *   %NULL for temoinctl itself
@@ -42,7 +93,7 @@ tm_cli_usage_error (const char *command,
   g_return_val_if_fail (format != NULL, TM_CLI_EXIT_USAGE);
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  message = format_message (format, args);
   va_end (args);
 
   program = command != NULL ? g_strconcat ("temoinctl ", command, NULL)
@@ -74,7 +125,7 @@ tm_cli_fail (const char *format,
   g_return_val_if_fail (format != NULL, TM_CLI_EXIT_FAILURE);
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  message = format_message (format, args);
   va_end (args);
 
   g_printerr ("temoinctl: %s\n", message);
@@ -369,8 +420,69 @@ tm_cli_dispatch (TmCliContext           *ctx,
 }
 
 /**
+ * tm_cli_fail_unchanged:
+ * @format: printf() format of the message, already translated: what failed
+ * @...: its arguments
+ *
+ * tm_cli_fail() for a command that writes, adding that what was stored before is
+ * still there: SQLite writes a transaction whole or not at all.
+ *
+ * Returns: %TM_CLI_EXIT_FAILURE
+ */
+int
+tm_cli_fail_unchanged (const char *format,
+                       ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  g_return_val_if_fail (format != NULL, TM_CLI_EXIT_FAILURE);
+
+  va_start (args, format);
+  message = format_message (format, args);
+  va_end (args);
+
+  g_printerr ("temoinctl: %s\n", message);
+  g_printerr ("temoinctl: %s\n", _("Nothing was changed: what was stored before is still "
+                                   "there."));
+  return TM_CLI_EXIT_FAILURE;
+}
+
+static char *
+resolve_data_dir (TmCliContext   *ctx,
+                  TmDataDirFlags  flags)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *warning = NULL;
+  static gboolean warned = FALSE;
+  char *dir;
+
+  g_return_val_if_fail (ctx != NULL, NULL);
+
+  dir = tm_data_dir_resolve_full (ctx->data_dir_option, flags, &warning, &error);
+  if (dir == NULL)
+    {
+      /* The message names the folder and says what to do. */
+      tm_cli_fail ("%s", error->message);
+      return NULL;
+    }
+  /* Once, however many stores the command opens. */
+  if (warning != NULL && !warned)
+    {
+      g_autofree char *escaped = tm_cli_escape (warning);
+
+      /* Translators: before a warning that does not stop the command. */
+      g_printerr ("temoinctl: %s %s\n", _("Warning:"), escaped);
+      warned = TRUE;
+    }
+  return dir;
+}
+
+/**
  * tm_cli_resolve_data_dir:
  * @ctx: the global options
+ *
+ * For the commands that write: the data directory, created if missing.
  *
  * Returns: (transfer full) (nullable): the data directory, or %NULL after a
  *   message on stderr
@@ -378,19 +490,23 @@ tm_cli_dispatch (TmCliContext           *ctx,
 char *
 tm_cli_resolve_data_dir (TmCliContext *ctx)
 {
-  g_autoptr(GError) error = NULL;
-  char *dir;
+  return resolve_data_dir (ctx, TM_DATA_DIR_CREATE);
+}
 
-  g_return_val_if_fail (ctx != NULL, NULL);
-
-  dir = tm_data_dir_resolve (ctx->data_dir_option, &error);
-  if (dir == NULL)
-    {
-      /* The message names the folder and says what to do. */
-      tm_cli_fail ("%s", error->message);
-      return NULL;
-    }
-  return dir;
+/**
+ * tm_cli_find_data_dir:
+ * @ctx: the global options
+ *
+ * For the commands that only read: the data directory, never created (it may
+ * be missing: nothing is stored yet).
+ *
+ * Returns: (transfer full) (nullable): the data directory, or %NULL after a
+ *   message on stderr
+ */
+char *
+tm_cli_find_data_dir (TmCliContext *ctx)
+{
+  return resolve_data_dir (ctx, TM_DATA_DIR_NONE);
 }
 
 static void
@@ -427,15 +543,10 @@ tm_cli_quiet_core_log_end (guint handler)
   g_log_remove_handler ("temoin-core", handler);
 }
 
-/**
- * tm_cli_open_consent_store:
- * @ctx: the global options
- *
- * Returns: (transfer full) (nullable): the consent store, or %NULL after a
- *   message on stderr
- */
-TmConsentStore *
-tm_cli_open_consent_store (TmCliContext *ctx)
+/* tm_cli_open_consent_store() and tm_cli_read_consent_store(). */
+static TmConsentStore *
+open_consent_store (TmCliContext *ctx,
+                    gboolean      read_only)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
@@ -445,12 +556,15 @@ tm_cli_open_consent_store (TmCliContext *ctx)
 
   g_return_val_if_fail (ctx != NULL, NULL);
 
-  dir = tm_cli_resolve_data_dir (ctx);
+  dir = read_only ? tm_cli_find_data_dir (ctx) : tm_cli_resolve_data_dir (ctx);
   if (dir == NULL)
     return NULL;
 
   handler = tm_cli_quiet_core_log_begin ();
-  store = tm_consent_store_new (dir, &error);
+  if (read_only)
+    store = tm_consent_store_new_read_only (dir, &error);
+  else
+    store = tm_consent_store_new (dir, &error);
   tm_cli_quiet_core_log_end (handler);
   if (store == NULL)
     {
@@ -465,6 +579,9 @@ tm_cli_open_consent_store (TmCliContext *ctx)
       if (!g_error_matches (error, TM_CONSENT_STORE_ERROR, TM_CONSENT_STORE_ERROR_TOO_NEW))
         tm_cli_fail ("%s", _("You can also keep your data in another folder with "
                              "--data-dir DIR."));
+      if (!read_only)
+        tm_cli_fail ("%s", _("Nothing was changed: what was stored before is still "
+                             "there."));
       return NULL;
     }
 
@@ -478,6 +595,39 @@ tm_cli_open_consent_store (TmCliContext *ctx)
       g_printerr ("\n");
     }
   return store;
+}
+
+/**
+ * tm_cli_open_consent_store:
+ * @ctx: the global options
+ *
+ * For the commands that write: the consent store, its folder and file created
+ * if missing.
+ *
+ * Returns: (transfer full) (nullable): the consent store, or %NULL after a
+ *   message on stderr
+ */
+TmConsentStore *
+tm_cli_open_consent_store (TmCliContext *ctx)
+{
+  return open_consent_store (ctx, FALSE);
+}
+
+/**
+ * tm_cli_read_consent_store:
+ * @ctx: the global options
+ *
+ * For the commands that only read: the consent store opened read-only
+ * (tm_consent_store_new_read_only()); nothing is created, and a read-only or
+ * full disk is no obstacle.
+ *
+ * Returns: (transfer full) (nullable): the consent store, or %NULL after a
+ *   message on stderr
+ */
+TmConsentStore *
+tm_cli_read_consent_store (TmCliContext *ctx)
+{
+  return open_consent_store (ctx, TRUE);
 }
 
 /**

@@ -23,7 +23,7 @@ write_list (TmConsentStore      *store,
   g_autoptr(GError) error = NULL;
 
   if (!tm_bypass_save (store, entries, &error))
-    return tm_cli_fail (_("Cannot save the bypass list in %s: %s"),
+    return tm_cli_fail_unchanged (_("Cannot save the bypass list in %s: %s"),
                         tm_consent_store_get_path (store), error->message);
   return TM_CLI_EXIT_OK;
 }
@@ -53,7 +53,7 @@ bypass_list (TmCliContext *ctx,
   if (status >= 0)
     return status;
 
-  store = tm_cli_open_consent_store (ctx);
+  store = tm_cli_read_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
   list = tm_bypass_load (store);

@@ -71,7 +71,8 @@ ca_show (TmCliContext *ctx,
   if (status >= 0)
     return status;
 
-  dir = tm_cli_resolve_data_dir (ctx);
+  /* Showing creates nothing. */
+  dir = tm_cli_find_data_dir (ctx);
   if (dir == NULL)
     return TM_CLI_EXIT_FAILURE;
   ca = tm_ca_load (dir, &error);

@@ -209,11 +209,20 @@ consent_show (TmCliContext *ctx,
   if (status >= 0)
     return status;
 
-  store = tm_cli_open_consent_store (ctx);
+  store = tm_cli_read_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
 
   consent = tm_consent_store_dup_current (store);
+  if (tm_consent_store_is_current_damaged (store))
+    {
+      g_printerr ("temoinctl: ");
+      g_printerr (_("The last choice saved in %s is damaged (a value out of range) and "
+                    "cannot be read: only necessary cookies are accepted until you "
+                    "choose again with 'temoinctl consent set'."),
+                  tm_consent_store_get_path (store));
+      g_printerr ("\n");
+    }
   print_consent (store, consent, json);
   return TM_CLI_EXIT_OK;
 }
@@ -303,7 +312,7 @@ consent_set (TmCliContext *ctx,
   saved = tm_consent_store_save (store, categories, method, tm_i18n_get_language (),
                                  tm_charter_get_revision (), &error);
   if (saved == NULL)
-    return tm_cli_fail (_("Cannot save the choice in %s: %s"),
+    return tm_cli_fail_unchanged (_("Cannot save the choice in %s: %s"),
                         tm_consent_store_get_path (store), error->message);
 
   print_consent (store, saved, json);
@@ -323,11 +332,13 @@ print_history_json (GPtrArray *history)
 }
 
 static void
-print_history_human (GPtrArray *history)
+print_history_human (GPtrArray *history,
+                     guint      n_damaged)
 {
   g_autoptr(GString) out = g_string_new (NULL);
 
-  if (history->len == 0)
+  /* Damaged choices were saved: they are told about after the list. */
+  if (history->len == 0 && n_damaged == 0)
     {
       g_print ("%s\n", _("No choice saved yet."));
       return;
@@ -402,14 +413,15 @@ consent_history (TmCliContext *ctx,
                                _("Erasing the history cannot be undone: add --yes to "
                                  "confirm."));
 
-  store = tm_cli_open_consent_store (ctx);
+  /* Only erasing writes. */
+  store = erase ? tm_cli_open_consent_store (ctx) : tm_cli_read_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
 
   if (erase)
     {
       if (!tm_consent_store_erase_history (store, &error))
-        return tm_cli_fail (_("Cannot erase the history in %s: %s"),
+        return tm_cli_fail_unchanged (_("Cannot erase the history in %s: %s"),
                             tm_consent_store_get_path (store), error->message);
       g_printerr ("%s\n", _("The history of your choices was erased: only necessary "
                             "cookies are accepted until you choose again."));
@@ -424,7 +436,21 @@ consent_history (TmCliContext *ctx,
   if (json)
     print_history_json (history);
   else
-    print_history_human (history);
+    print_history_human (history, tm_consent_store_get_n_damaged (store));
+
+  if (tm_consent_store_get_n_damaged (store) > 0)
+    {
+      guint n = tm_consent_store_get_n_damaged (store);
+
+      g_printerr ("temoinctl: ");
+      g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                               "%u saved choice in %s is damaged (a value out of range) "
+                               "and was left out.",
+                               "%u saved choices in %s are damaged (a value out of range) "
+                               "and were left out.", n),
+                  n, tm_consent_store_get_path (store));
+      g_printerr ("\n");
+    }
   return TM_CLI_EXIT_OK;
 }
 

@@ -17,7 +17,8 @@
 #define MAX_ISO_SECONDS G_GINT64_CONSTANT (253402300799)
 
 static TmSessionStore *
-open_session_store (TmCliContext *ctx)
+open_session_store (TmCliContext *ctx,
+                    gboolean      read_only)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
@@ -25,17 +26,23 @@ open_session_store (TmCliContext *ctx)
   const char *moved;
   guint handler;
 
-  dir = tm_cli_resolve_data_dir (ctx);
+  dir = read_only ? tm_cli_find_data_dir (ctx) : tm_cli_resolve_data_dir (ctx);
   if (dir == NULL)
     return NULL;
 
   /* The core's note about a damaged store moved aside is said below, translated. */
   handler = tm_cli_quiet_core_log_begin ();
-  store = tm_session_store_new (dir, &error);
+  if (read_only)
+    store = tm_session_store_new_read_only (dir, &error);
+  else
+    store = tm_session_store_new (dir, &error);
   tm_cli_quiet_core_log_end (handler);
   if (store == NULL)
     {
-      tm_cli_fail ("%s", error->message);
+      if (read_only)
+        tm_cli_fail ("%s", error->message);
+      else
+        tm_cli_fail_unchanged ("%s", error->message);
       return NULL;
     }
 
@@ -280,7 +287,7 @@ cookies_list (TmCliContext *ctx,
     return tm_cli_usage_error (list_help.command, "%s",
                                _("The site given to --site is empty."));
 
-  store = open_session_store (ctx);
+  store = open_session_store (ctx, TRUE);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
 
@@ -383,13 +390,13 @@ cookies_purge (TmCliContext *ctx,
 
   kind = all ? TM_PURGE_ALL : category != NULL ? TM_PURGE_CATEGORY : TM_PURGE_SITE;
 
-  store = open_session_store (ctx);
+  store = open_session_store (ctx, FALSE);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
 
   n = tm_session_store_purge (store, kind, TM_CATEGORY_BIT (cat), site, &error);
   if (n < 0)
-    return tm_cli_fail ("%s", error->message);
+    return tm_cli_fail_unchanged ("%s", error->message);
 
   g_print ("%" G_GINT64_FORMAT "\n", n);
   g_printerr (g_dngettext (GETTEXT_PACKAGE, "Deleted %lu cookie.", "Deleted %lu cookies.",

@@ -287,7 +287,8 @@ tm_cli_preview (TmCliContext *ctx,
         }
     }
 
-  store = tm_cli_open_consent_store (ctx);
+  /* A preview changes nothing. */
+  store = tm_cli_read_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
   current = tm_consent_store_dup_current (store);

@@ -23,7 +23,8 @@ fail_with (const char *command,
   if (g_error_matches (error, TM_RULES_ERROR, TM_RULES_ERROR_NOT_FOUND))
     return tm_cli_fail ("%s %s", error->message,
                         _("Run 'temoinctl rules list' to see your rules."));
-  return tm_cli_fail ("%s", error->message);
+  /* Every caller writes. */
+  return tm_cli_fail_unchanged ("%s", error->message);
 }
 
 /* What every rules subcommand that takes plain arguments does first: its options
@@ -92,7 +93,7 @@ rules_import (TmCliContext *ctx,
       g_printerr ("\n");
     }
   if (!ok)
-    return tm_cli_fail ("%s", error->message);
+    return tm_cli_fail_unchanged ("%s", error->message);
 
   g_print (g_dngettext (GETTEXT_PACKAGE, "Imported %u cookie description from %s.",
                         "Imported %u cookie descriptions from %s.", n_rows),
@@ -151,7 +152,7 @@ rules_list (TmCliContext *ctx,
   if (status >= 0)
     return status;
 
-  store = tm_cli_open_consent_store (ctx);
+  store = tm_cli_read_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
 
@@ -271,6 +272,9 @@ rules_override (TmCliContext *ctx,
         return status;
       categories |= TM_CATEGORY_BIT (category);
     }
+  /* A bad command line is found before the store is even opened. */
+  if (!tm_rules_check_cookie_name (argv[1], &error))
+    return fail_with (help.command, error);
 
   store = tm_cli_open_consent_store (ctx);
   if (store == NULL)

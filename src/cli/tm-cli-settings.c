@@ -64,7 +64,7 @@ settings_get (TmCliContext *ctx,
   if (tm_settings_lookup (argv[1]) == NULL)
     return unknown_key (help.command, argv[1]);
 
-  store = tm_cli_open_consent_store (ctx);
+  store = tm_cli_read_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
 
@@ -113,7 +113,7 @@ settings_set (TmCliContext *ctx,
     {
       if (error->domain == TM_SETTINGS_ERROR)
         return tm_cli_usage_error (help.command, "%s", error->message);
-      return tm_cli_fail (_("Cannot save the setting in %s: %s"),
+      return tm_cli_fail_unchanged (_("Cannot save the setting in %s: %s"),
                           tm_consent_store_get_path (store), error->message);
     }
   return TM_CLI_EXIT_OK;
@@ -148,7 +148,7 @@ settings_list (TmCliContext *ctx,
   if (status >= 0)
     return status;
 
-  store = tm_cli_open_consent_store (ctx);
+  store = tm_cli_read_consent_store (ctx);
   if (store == NULL)
     return TM_CLI_EXIT_FAILURE;
 

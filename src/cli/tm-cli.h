@@ -45,6 +45,13 @@ int  tm_cli_usage_error (const char *command,
 /* Prints "temoinctl: MESSAGE" to stderr; returns TM_CLI_EXIT_FAILURE. */
 int  tm_cli_fail        (const char *format,
                          ...) G_GNUC_PRINTF (1, 2);
+/* tm_cli_fail() for a write that failed, adding that nothing was changed. */
+int  tm_cli_fail_unchanged (const char *format,
+                            ...) G_GNUC_PRINTF (1, 2);
+/* @text with bytes that are not UTF-8 and control characters (but newline and
+ * tab) as \xNN: how a message echoes an argument. The three functions above
+ * escape their whole message with it. (transfer full) */
+char *tm_cli_escape     (const char *text);
 
 /* Helpers shared by the subcommands (temoinctl.c). */
 #include "tm-consent-store.h"
@@ -91,12 +98,19 @@ int  tm_cli_dispatch      (TmCliContext           *ctx,
                            char                  **argv);
 
 /* The data directory (created if needed), or NULL after telling the user why on
- * stderr: then return TM_CLI_EXIT_FAILURE. */
+ * stderr: then return TM_CLI_EXIT_FAILURE. A warning is printed once when others
+ * can read it (its mode is never changed). */
 char *tm_cli_resolve_data_dir (TmCliContext *ctx);
+/* The same for the commands that only read: nothing is created (the directory may
+ * be missing). */
+char *tm_cli_find_data_dir    (TmCliContext *ctx);
 /* Opens the consent store of the data directory, saying on stderr where a corrupt
  * database was moved aside; NULL after telling the user why it failed (then
  * return TM_CLI_EXIT_FAILURE). */
 TmConsentStore *tm_cli_open_consent_store (TmCliContext *ctx);
+/* The same, read-only, for the commands that only read: nothing is created or
+ * written, and a read-only or full disk is no obstacle. */
+TmConsentStore *tm_cli_read_consent_store (TmCliContext *ctx);
 
 /* What most subcommands do first: parse @entries (see tm_cli_parse_options()), then
  * check that between @min_args and @max_args arguments are left (-1: any number).

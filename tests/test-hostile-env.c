@@ -437,6 +437,29 @@ test_invalid_utf8_escaped (Fixture       *f,
   g_assert_false (g_file_test (f->data_dir, G_FILE_TEST_EXISTS));
 }
 
+/* A file name that is not UTF-8 is shown escaped too, in the lines that say what
+ * an import did. */
+static void
+test_import_path_escaped (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *sample = tm_test_data_path ("cookie-db-sample.csv");
+  g_autofree char *contents = NULL;
+  g_autofree char *csv = g_build_filename (f->dir, "db-\xf9.csv", NULL);
+  g_autofree char *with_bad_line = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_true (g_file_get_contents (sample, &contents, NULL, NULL));
+  with_bad_line = g_strconcat (contents, "\"unterminated\n", NULL);
+  g_assert_true (g_file_set_contents (csv, with_bad_line, -1, NULL));
+
+  g_assert_cmpint (run (f->data_dir, &out, &err, "rules", "import", csv, NULL), ==, 0);
+  g_assert_true (g_utf8_validate (out, -1, NULL));
+  g_assert_true (g_utf8_validate (err, -1, NULL));
+  g_assert_nonnull (strstr (out, "db-\\xf9.csv"));
+  g_assert_nonnull (strstr (err, "db-\\xf9.csv:"));
+}
+
 /* `rules override` takes a name only when a Set-Cookie header could carry it, by
  * the cookie parser's rules: bad usage (2) otherwise, and nothing is stored. */
 static void
@@ -754,6 +777,7 @@ main (int   argc,
   ADD ("/hostile/damaged/history-rows", test_damaged_history_rows);
   ADD ("/hostile/utf8/arguments-escaped", test_invalid_utf8_escaped);
   ADD ("/hostile/utf8/override-name-checked", test_override_name_checked);
+  ADD ("/hostile/utf8/import-path-escaped", test_import_path_escaped);
   ADD ("/hostile/disk/full", test_full_disk);
   ADD ("/hostile/disk/read-only", test_read_only_disk);
 

@@ -322,10 +322,12 @@ cookies_list (TmCliContext *ctx,
   else if (cookies->len == 0)
     {
       /* With a filter, the store may well hold cookies: only none matched. */
+      g_autofree char *shown = tm_cli_escape (url != NULL ? url : site);
+
       if (url != NULL)
-        g_printerr (_("No stored cookie would be sent to %s."), url);
+        g_printerr (_("No stored cookie would be sent to %s."), shown);
       else if (site != NULL)
-        g_printerr (_("No stored cookie belongs to the site %s."), site);
+        g_printerr (_("No stored cookie belongs to the site %s."), shown);
       else
         g_printerr ("%s", _("No cookies are stored."));
       g_printerr ("\n");

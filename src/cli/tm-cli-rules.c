@@ -71,6 +71,7 @@ rules_import (TmCliContext *ctx,
   g_autoptr(TmConsentStore) store = NULL;
   g_autoptr(GPtrArray) problems = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *absolute = NULL;
   g_autofree char *path = NULL;
   guint n_rows = 0;
   gboolean ok;
@@ -80,7 +81,9 @@ rules_import (TmCliContext *ctx,
   if (status >= 0)
     return status;
 
-  path = g_canonicalize_filename (argv[1], NULL);
+  absolute = g_canonicalize_filename (argv[1], NULL);
+  /* Shown escaped: a file name need not be UTF-8. */
+  path = tm_cli_escape (absolute);
   ok = tm_rules_store_import_database (store, argv[1], &n_rows, &problems, &error);
   /* As compilers report them: FILE:LINE: message. */
   for (guint i = 0; problems != NULL && i < problems->len; i++)

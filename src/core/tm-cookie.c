@@ -786,7 +786,7 @@ tm_cookie_parse_name (const char *header)
  * @secure: whether to add Secure (always added for `__Secure-`/`__Host-` names)
  *
  * A nameless cookie cannot be expired this way ("=" alone is ignored by user
- * agents): its value would be needed, and the caller gets "=; Max-Age=0…" anyway.
+ * agents): its value would be needed, and the caller gets "=; Expires=…" anyway.
  * Returns: (transfer full): a Set-Cookie field value
  */
 char *
@@ -816,7 +816,10 @@ tm_cookie_expiring_header (const char *name,
 
   out = g_string_sized_new (96 + name_len);
   g_string_append (out, name);
-  g_string_append (out, "=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=");
+  /* Expires before Max-Age: libsoup 3.2, the cookie parser of GNOME's browser
+   * among others, loses a date when Expires follows Max-Age (it leaks one per
+   * cookie). The order means nothing to RFC 6265: Max-Age wins either way. */
+  g_string_append (out, "=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=");
   g_string_append (out, path);
   if (!host_only && domain != NULL && domain[0] != '\0')
     {

@@ -210,7 +210,7 @@ origin_close_cb (gpointer data)
 {
   Origin *origin = data;
 
-  soup_server_disconnect (origin->server);
+  tm_test_server_disconnect (origin->server);
   g_clear_object (&origin->server);
   return G_SOURCE_REMOVE;
 }

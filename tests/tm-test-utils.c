@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -174,6 +176,9 @@ test_listener_accept_cb (GSocket      *socket,
   remote = g_socket_get_remote_address (client, NULL);
   if (local == NULL || remote == NULL)
     return G_SOURCE_CONTINUE;
+  /* As libsoup's listener does: a body written after its head must not wait
+   * for the client's delayed ACK (Nagle, about 40 ms a response). */
+  g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   stream = G_IO_STREAM (g_socket_connection_factory_create_connection (client));
   if (listener->https)
     {

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <glib/gstdio.h>
@@ -1374,11 +1375,24 @@ typedef struct {
   char             *uri;
 } Serve;
 
+/* In the child, before exec: at most @user_data descriptors. */
+static void
+limit_descriptors (gpointer user_data)
+{
+  struct rlimit limit = { GPOINTER_TO_UINT (user_data), GPOINTER_TO_UINT (user_data) };
+
+  setrlimit (RLIMIT_NOFILE, &limit);
+}
+
+/* `temoinctl serve` with @extra, with at most @max_fds descriptors (0: as many
+ * as the test has). */
 static Serve *
-serve_start (const char         *dir,
-             const char * const *extra)
+serve_start_full (const char         *dir,
+                  const char * const *extra,
+                  guint               max_fds)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   Serve *serve = g_new0 (Serve, 1);
 
@@ -1389,8 +1403,12 @@ serve_start (const char         *dir,
   for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
     g_ptr_array_add (argv, (char *) extra[i]);
   g_ptr_array_add (argv, NULL);
-  serve->process = g_subprocess_newv ((const char * const *) argv->pdata,
-                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  if (max_fds > 0)
+    g_subprocess_launcher_set_child_setup (launcher, limit_descriptors,
+                                           GUINT_TO_POINTER (max_fds), NULL);
+  serve->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                 &error);
   g_assert_no_error (error);
   serve->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (serve->process));
   serve->first_line = g_data_input_stream_read_line (serve->out, NULL, NULL, &error);
@@ -1399,6 +1417,13 @@ serve_start (const char         *dir,
   if (g_str_has_prefix (serve->first_line, "listening on "))
     serve->uri = g_strdup (serve->first_line + strlen ("listening on "));
   return serve;
+}
+
+static Serve *
+serve_start (const char         *dir,
+             const char * const *extra)
+{
+  return serve_start_full (dir, extra, 0);
 }
 
 static void
@@ -1468,6 +1493,51 @@ test_serve_first_line_and_busy_port (void)
   g_assert_false (tm_proxy_lock_holder (dir, NULL, NULL));
   tm_test_rmdir (dir);
   tm_test_rmdir (dir2);
+}
+
+/* More clients at once than the proxy has descriptors: it accepts again once
+ * they leave (libsoup 3.2's own listener stopped for good at the first failed
+ * accept(), and the proxy then answered nobody until it was restarted). */
+static void
+test_serve_survives_running_out_of_descriptors (void)
+{
+  Fixture *fx = fixture_new ();   /* for its origin only; its proxy is not started */
+  g_autofree char *dir = tm_test_make_tmp_dir ();
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GUri) proxy_uri = NULL;
+  g_autofree char *url = NULL;
+  Serve *serve;
+
+  serve = serve_start_full (dir, (const char *[]) { "--port", "0", NULL }, 64);
+  g_assert_nonnull (serve->uri);
+  proxy_uri = g_uri_parse (serve->uri, G_URI_FLAGS_NONE, NULL);
+  for (guint i = 0; i < 150; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GSocketConnection *conn =
+        g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (proxy_uri),
+                                         NULL, &error);
+
+      g_assert_no_error (error);   /* the kernel's backlog takes them all */
+      g_ptr_array_add (held, conn);
+    }
+  g_usleep (G_USEC_PER_SEC / 2);   /* the proxy runs out of descriptors meanwhile */
+  g_ptr_array_set_size (held, 0);  /* then they all leave */
+
+  g_free (fx->proxy_uri);
+  fx->proxy_uri = g_strdup (serve->uri);
+  url = origin_url (fx, "127.0.0.1", "/cookies");
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(SoupSession) session = proxied_session (fx);
+      g_autofree char *body = fetch (session, "GET", url, NULL, NULL, NULL);
+
+      g_assert_nonnull (body);
+    }
+  serve_stop (serve);
+  tm_test_rmdir (dir);
+  fixture_free (fx);
 }
 
 static void
@@ -1655,6 +1725,8 @@ main (int   argc,
                    test_live_withdrawal_from_another_process);
   g_test_add_func ("/proxy/live/single-deletion-expires-that-cookie-in-the-client",
                    test_live_single_deletion_expires_that_cookie);
+  g_test_add_func ("/proxy/serve/survives-running-out-of-descriptors",
+                   test_serve_survives_running_out_of_descriptors);
   g_test_add_func ("/proxy/serve/first-line-lock-and-busy-port",
                    test_serve_first_line_and_busy_port);
   g_test_add_func ("/proxy/serve/store-survives-restart-and-log-has-no-values",

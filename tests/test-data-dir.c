@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE   /* RTLD_NEXT */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -274,6 +278,110 @@ test_link_not_made_private (Fixture       *fx,
   g_assert_no_error (error);
 }
 
+/* The file lstat() is to swap for a link to swap_target once it has looked at
+ * it: what another user could do, in a shared folder, between a check and a
+ * change of mode. */
+static const char *swap_path;
+static const char *swap_target;
+
+/* Interposed on the C library's: the core, linked into this program, calls this
+ * one (lstat64 is what <sys/stat.h> names lstat() with 64-bit file offsets). */
+int
+lstat (const char  *path,
+       struct stat *buf)
+{
+  static int (*real_lstat) (const char *, struct stat *);
+  int result;
+
+  if (real_lstat == NULL)
+    real_lstat = (int (*) (const char *, struct stat *)) dlsym (RTLD_NEXT, "lstat64");
+  result = real_lstat (path, buf);
+  if (swap_path != NULL && g_str_equal (path, swap_path))
+    {
+      g_autofree char *link = g_strconcat (swap_path, ".link", NULL);
+
+      g_assert_cmpint (symlink (swap_target, link), ==, 0);
+      g_assert_cmpint (g_rename (link, swap_path), ==, 0);
+      swap_path = NULL;
+    }
+  return result;
+}
+
+/* A file swapped for a link between the check and the change of mode: the
+ * link's target keeps its mode (lstat() then chmod() used to follow it). */
+static void
+test_link_swapped_in (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target = g_build_filename (fx->tmp, "someone-elses", NULL);
+  g_autofree char *path = g_build_filename (fx->tmp, "consent.sqlite", NULL);
+  GStatBuf st;
+
+  g_assert_true (g_file_set_contents (target, "x", -1, NULL));
+  g_assert_cmpint (g_chmod (target, 0644), ==, 0);
+  g_assert_true (g_file_set_contents (path, "x", -1, NULL));
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+
+  /* The interposer is in use: it swaps on the first look. */
+  swap_path = path;
+  swap_target = target;
+  g_assert_false (tm_file_make_private (path, &error));
+  g_assert_null (swap_path);
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP);
+  g_assert_cmpint (g_lstat (path, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_cmpuint (mode_of (target), ==, 0644);
+}
+
+/* Another user's file, or one that is not a regular file, is refused; a
+ * missing one is fine (Témoin creates it). */
+static void
+test_check_own (Fixture       *fx,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *mine = g_build_filename (fx->tmp, "consent.sqlite", NULL);
+  g_autofree char *missing = g_build_filename (fx->tmp, "consent.sqlite-wal", NULL);
+  g_autofree char *link = g_build_filename (fx->tmp, "consent.sqlite-shm", NULL);
+  int fd;
+
+  g_assert_true (g_file_set_contents (mine, "x", -1, NULL));
+  g_assert_cmpint (symlink (mine, link), ==, 0);
+
+  g_assert_true (tm_file_check_own (mine, &error));
+  g_assert_no_error (error);
+  g_assert_true (tm_file_check_own (missing, &error));
+  g_assert_no_error (error);
+  g_assert_false (tm_file_check_own (link, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP);
+  g_clear_error (&error);
+  g_assert_false (tm_file_check_own (fx->tmp, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_assert_nonnull (strstr (error->message, "is not a regular file"));
+  g_clear_error (&error);
+
+  fd = g_open (mine, O_RDONLY | O_NOFOLLOW, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_true (tm_file_check_own_fd (fd, mine, &error));
+  g_assert_no_error (error);
+
+  if (geteuid () != 0)
+    {
+      close (fd);
+      g_test_skip ("giving a file to another user needs root (CI runs as root)");
+      return;
+    }
+  g_assert_cmpint (chown (mine, 65534, 65534), ==, 0);
+  g_assert_false (tm_file_check_own (mine, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM);
+  g_assert_nonnull (strstr (error->message, "belongs to another user (user ID 65534)"));
+  g_clear_error (&error);
+  g_assert_false (tm_file_check_own_fd (fd, mine, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM);
+  close (fd);
+}
+
 static void
 test_errors (Fixture       *fx,
              gconstpointer  data)
@@ -322,6 +430,8 @@ main (int   argc,
   ADD ("/data-dir/reading/missing-not-created", test_missing_not_created);
   ADD ("/data-dir/links/symlinked-parent-resolved", test_symlinked_parent_resolved);
   ADD ("/data-dir/links/link-not-made-private", test_link_not_made_private);
+  ADD ("/data-dir/links/link-swapped-in-not-followed", test_link_swapped_in);
+  ADD ("/data-dir/owner/others-files-refused", test_check_own);
   ADD ("/data-dir/errors/say-what-failed", test_errors);
 
 #undef ADD

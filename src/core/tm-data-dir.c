@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
@@ -237,14 +239,105 @@ tm_file_check_not_link (const char  *path,
   return TRUE;
 }
 
+/* Refuses what @st describes, the file @path of the data directory, unless it is
+ * a regular file of this user's. A file another user put there first (a shared
+ * 1777 folder) would have Témoin's cookies written where they can read them, or
+ * their frames read as Témoin's; as root, making it private would not stop that. */
+static gboolean
+check_own_stat (const char     *path,
+                const GStatBuf *st,
+                GError        **error)
+{
+  if (S_ISLNK (st->st_mode))
+    {
+      tm_file_set_link_error (error, path);
+      return FALSE;
+    }
+  if (!S_ISREG (st->st_mode))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   _("“%s” is not a regular file. Témoin keeps only its own files in its "
+                     "data folder: remove it, or choose another folder with --data-dir."),
+                   path);
+      return FALSE;
+    }
+  if (st->st_uid != geteuid ())
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   _("“%s” belongs to another user (user ID %u): what Témoin writes "
+                     "through it could be read or changed by them. Remove it if you did "
+                     "not put it there (or take it back with chown if it is yours), or "
+                     "choose another folder with --data-dir."),
+                   path, (unsigned) st->st_uid);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * tm_file_check_own:
+ * @path: a file of the data directory
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when @path is missing, or a regular file owned by this user;
+ *   %FALSE with @error set (%G_FILE_ERROR_LOOP for a symbolic link,
+ *   %G_FILE_ERROR_INVAL for another kind of file, %G_FILE_ERROR_PERM for
+ *   another user's file), the message saying what to do
+ */
+gboolean
+tm_file_check_own (const char  *path,
+                   GError     **error)
+{
+  GStatBuf st;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (g_lstat (path, &st) != 0)
+    return TRUE;
+  return check_own_stat (path, &st, error);
+}
+
+/**
+ * tm_file_check_own_fd:
+ * @fd: a descriptor of @path, opened with `O_NOFOLLOW`
+ * @path: the file's name, for the message
+ * @error: return location for a #GError
+ *
+ * tm_file_check_own() for a file already open: what was opened is what is
+ * checked, whatever the name points to by now.
+ *
+ * Returns: %TRUE when it is a regular file of this user's, else %FALSE with
+ *   @error set
+ */
+gboolean
+tm_file_check_own_fd (int          fd,
+                      const char  *path,
+                      GError     **error)
+{
+  GStatBuf st;
+
+  g_return_val_if_fail (fd >= 0, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (fstat (fd, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Could not check “%s”: %s."), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  return check_own_stat (path, &st, error);
+}
+
 /**
  * tm_file_make_private:
  * @path: a file Témoin wrote
  * @error: return location for a #GError
  *
  * Makes @path readable and writable by its owner only (mode 0600). A symbolic
- * link is refused, never followed; a file already private is left alone (so a
- * read-only disk is no error).
+ * link is refused, never followed, even one put in its place while this runs; a
+ * file already private is left alone (so a read-only disk is no error).
  *
  * Returns: %TRUE on success, %FALSE with @error set (%G_FILE_ERROR)
  */
@@ -253,6 +346,7 @@ tm_file_make_private (const char  *path,
                       GError     **error)
 {
   GStatBuf st;
+  int saved_errno;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -268,14 +362,19 @@ tm_file_make_private (const char  *path,
         return TRUE;
     }
 
-  if (g_chmod (path, 0600) != 0)
+  /* Not lstat() then chmod(): the file could be swapped for a link in between,
+   * and chmod() would follow it. glibc does this through an O_PATH descriptor,
+   * whose closing drops none of the POSIX locks SQLite holds on the file. */
+  if (fchmodat (AT_FDCWD, path, 0600, AT_SYMLINK_NOFOLLOW) == 0)
+    return TRUE;
+  saved_errno = errno;
+  if (g_lstat (path, &st) == 0 && S_ISLNK (st.st_mode))
     {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Could not make “%s” private: %s. Check that you own it."),
-                   path, g_strerror (saved_errno));
+      tm_file_set_link_error (error, path);
       return FALSE;
     }
-  return TRUE;
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+               _("Could not make “%s” private: %s. Check that you own it."),
+               path, g_strerror (saved_errno));
+  return FALSE;
 }

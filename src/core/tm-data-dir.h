@@ -43,5 +43,13 @@ gboolean  tm_file_check_not_link (const char  *path,
                                   GError     **error);
 void      tm_file_set_link_error (GError     **error,
                                   const char  *path);
+/* %FALSE with @error set when @path (missing is fine) or what @fd opened (with
+ * O_NOFOLLOW) is not a regular file owned by this user: a link, another kind of
+ * file, or a file another user put in a shared data folder. */
+gboolean  tm_file_check_own     (const char  *path,
+                                 GError     **error);
+gboolean  tm_file_check_own_fd  (int          fd,
+                                 const char  *path,
+                                 GError     **error);
 
 G_END_DECLS

@@ -168,6 +168,8 @@ propagate_db_error (GError **error,
 
   if (g_error_matches (db_error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_TOO_NEW))
     code = TM_CONSENT_STORE_ERROR_TOO_NEW;
+  else if (g_error_matches (db_error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_MOVED_ASIDE))
+    code = TM_CONSENT_STORE_ERROR_MOVED_ASIDE;
   g_set_error_literal (error, TM_CONSENT_STORE_ERROR, code, db_error->message);
   g_error_free (db_error);
 }
@@ -660,6 +662,20 @@ tm_consent_store_get_moved_aside (TmConsentStore *self)
 {
   g_return_val_if_fail (TM_IS_CONSENT_STORE (self), NULL);
   return tm_database_get_moved_aside (self->db);
+}
+
+/**
+ * tm_consent_store_get_read_warning:
+ * @self: a #TmConsentStore
+ *
+ * Returns: (nullable): for a store opened with tm_consent_store_new_read_only(),
+ *   what to tell the person (tm_database_get_read_warning()), or %NULL
+ */
+const char *
+tm_consent_store_get_read_warning (TmConsentStore *self)
+{
+  g_return_val_if_fail (TM_IS_CONSENT_STORE (self), NULL);
+  return tm_database_get_read_warning (self->db);
 }
 
 /**

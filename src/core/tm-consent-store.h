@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 typedef enum {
   TM_CONSENT_STORE_ERROR_FAILED,    /* SQLite said no: the message says what and what to do */
   TM_CONSENT_STORE_ERROR_TOO_NEW,   /* made by a newer Témoin: not touched */
+  TM_CONSENT_STORE_ERROR_MOVED_ASIDE, /* damaged and moved aside, then no new one
+                                       * could be made: the message says where */
 } TmConsentStoreError;
 
 #define TM_TYPE_CONSENT_STORE (tm_consent_store_get_type ())
@@ -47,6 +49,9 @@ TmConsentStore  *tm_consent_store_new_read_only (const char      *data_dir,
 const char      *tm_consent_store_get_path      (TmConsentStore  *self);
 /* (nullable): where a corrupt database was moved to while opening, to tell the user. */
 const char      *tm_consent_store_get_moved_aside (TmConsentStore *self);
+/* (nullable): opened read-only, what to tell the person (translated): the file
+ * was damaged and read as empty, or recent changes may be missing. */
+const char      *tm_consent_store_get_read_warning (TmConsentStore *self);
 
 /* (transfer full): the last saved choice, or tm_consent_new_default(). Never NULL.
  * A damaged last choice (a value out of range) gives the defaults. */

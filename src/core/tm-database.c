@@ -28,6 +28,9 @@ struct _TmDatabase
   sqlite3      *db;
   /* tm_database_open_read_only(): never written, not watched. */
   gboolean      read_only;
+  /* Translated: what a reading command should tell the person (a damaged file
+   * left as it is, changes that may be missing), or %NULL. */
+  char         *read_warning;
   /* SQL text -> sqlite3_stmt *, finalized with the connection. */
   GHashTable   *statements;
 
@@ -61,12 +64,40 @@ stmt_free (gpointer data)
   sqlite3_finalize (data);
 }
 
+static char *
+sibling_path (const char *path,
+              const char *suffix)
+{
+  return g_strconcat (path, suffix, NULL);
+}
+
+/* The files SQLite keeps beside a database. */
+static const char * const sibling_suffixes[] = { "-wal", "-shm", "-journal" };
+
+/* Whether @path's -wal file holds something: frames a writer committed that may
+ * not be in the database file yet (a writer killed before its checkpoint). */
+static gboolean
+wal_has_frames (const char *path)
+{
+  g_autofree char *wal = sibling_path (path, "-wal");
+  GStatBuf st;
+
+  return g_lstat (wal, &st) == 0 && st.st_size > 0;
+}
+
 static void
 close_connection (TmDatabase *self)
 {
   g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
     {
+      /* A reader closing last would otherwise checkpoint the frames a killed
+       * writer left, rewriting the database file, and delete the -wal: a
+       * command that only reads writes nothing. With no frame there is nothing
+       * to copy, and closing removes the -wal and -shm it made, as a writer's
+       * does. */
+      if (self->read_only && self->path != NULL && wal_has_frames (self->path))
+        sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
       sqlite3_close_v2 (self->db);
       self->db = NULL;
     }
@@ -113,6 +144,7 @@ tm_database_finalize (GObject *object)
   g_hash_table_unref (self->statements);
   g_free (self->path);
   g_free (self->moved_aside);
+  g_free (self->read_warning);
 
   G_OBJECT_CLASS (tm_database_parent_class)->finalize (object);
 }
@@ -145,13 +177,6 @@ tm_database_init (TmDatabase *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, stmt_free);
   self->data_version = -1;
-}
-
-static char *
-sibling_path (const char *path,
-              const char *suffix)
-{
-  return g_strconcat (path, suffix, NULL);
 }
 
 /* Creates @path with mode 0600 before SQLite does (SQLite would honour the umask,
@@ -205,20 +230,25 @@ create_private_file (const char  *path,
   return FALSE;
 }
 
-/* SQLite follows links: a database, -wal, -shm or -journal that is one would
- * have Témoin's tables written into another program's file, and its mode
- * changed. SQLITE_OPEN_NOFOLLOW covers the database file only. */
+/* The database and the files beside it are regular files of this user's. A
+ * link would have Témoin's tables written into another program's file (SQLite
+ * 3.40 opens the database, -wal and -shm with O_NOFOLLOW, so it would fail
+ * anyway, but with a message that says nothing useful). Another user's file,
+ * put first in a shared folder, would get the cookies written where they can
+ * read them, or their frames read as Témoin's: as root, making it private would
+ * not stop that. Checked before opening and after the first read, which opens
+ * the -wal and -shm: a file made in between by someone else is caught then. */
 static gboolean
-check_no_links (const char  *path,
-                GError     **error)
+check_files (const char  *path,
+             GError     **error)
 {
-  static const char * const suffixes[] = { "", "-wal", "-shm", "-journal" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+  if (!tm_file_check_own (path, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (sibling_suffixes); i++)
     {
-      g_autofree char *file = sibling_path (path, suffixes[i]);
+      g_autofree char *file = sibling_path (path, sibling_suffixes[i]);
 
-      if (!tm_file_check_not_link (file, error))
+      if (!tm_file_check_own (file, error))
         return FALSE;
     }
   return TRUE;
@@ -227,11 +257,9 @@ check_no_links (const char  *path,
 static void
 make_siblings_private (const char *path)
 {
-  static const char * const suffixes[] = { "-wal", "-shm", "-journal" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (sibling_suffixes); i++)
     {
-      g_autofree char *sibling = sibling_path (path, suffixes[i]);
+      g_autofree char *sibling = sibling_path (path, sibling_suffixes[i]);
 
       if (g_file_test (sibling, G_FILE_TEST_EXISTS)
           || g_file_test (sibling, G_FILE_TEST_IS_SYMLINK))
@@ -347,6 +375,22 @@ on_read_only_mount (sqlite3 *db)
   return statvfs (dir, &st) == 0 && (st.f_flag & ST_RDONLY) != 0;
 }
 
+/* The SQLite codes a file system that cannot be written gives. */
+static gboolean
+failed_for_want_of_writing (int rc)
+{
+  switch (rc & 0xff)
+    {
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 static void
 set_error_from_db (GError     **error,
                    sqlite3     *db,
@@ -361,7 +405,9 @@ set_error_from_db (GError     **error,
   if (system_errno == ENOSPC || system_errno == EDQUOT)
     rc = SQLITE_FULL;
 
-  if (system_errno == EROFS || on_read_only_mount (db))
+  /* Only for the failures a read-only mount causes: a busy or damaged database,
+   * or an SQL error, says what it is wherever it lies. */
+  if (failed_for_want_of_writing (rc) && (system_errno == EROFS || on_read_only_mount (db)))
     {
       g_set_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_FAILED,
                    /* Translators: what failed ("Could not save the choice"), then
@@ -441,7 +487,7 @@ try_open (TmDatabase          *self,
   gboolean ok = FALSE;
   int rc;
 
-  if (!check_no_links (self->path, error) || !create_private_file (self->path, error))
+  if (!check_files (self->path, error) || !create_private_file (self->path, error))
     return OPEN_FAILED;
 
   rc = sqlite3_open_v2 (self->path, &self->db,
@@ -480,6 +526,11 @@ try_open (TmDatabase          *self,
   if (rc != SQLITE_OK)
     {
       set_error_from_db (error, self->db, what);
+      close_connection (self);
+      return OPEN_FAILED;
+    }
+  if (!check_files (self->path, error))
+    {
       close_connection (self);
       return OPEN_FAILED;
     }
@@ -528,7 +579,6 @@ static gboolean
 move_aside (TmDatabase  *self,
             GError     **error)
 {
-  static const char * const suffixes[] = { "-wal", "-shm", "-journal" };
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
   g_autofree char *base = g_strdup_printf ("%s.corrupt-%s", self->path, stamp);
@@ -551,10 +601,10 @@ move_aside (TmDatabase  *self,
       return FALSE;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (sibling_suffixes); i++)
     {
-      g_autofree char *from = sibling_path (self->path, suffixes[i]);
-      g_autofree char *to = sibling_path (target, suffixes[i]);
+      g_autofree char *from = sibling_path (self->path, sibling_suffixes[i]);
+      g_autofree char *to = sibling_path (target, sibling_suffixes[i]);
 
       if (g_file_test (from, G_FILE_TEST_EXISTS) && g_rename (from, to) != 0)
         g_warning ("Could not move %s aside to %s: %s", from, to, g_strerror (errno));
@@ -603,15 +653,20 @@ tm_database_open (const char          *path,
   result = try_open (self, migrations, n_migrations, error);
   if (result == OPEN_BAD_FILE)
     {
+      g_autoptr(GError) local_error = NULL;
+
       if (!move_aside (self, error))
         return NULL;
-      result = try_open (self, migrations, n_migrations, error);
-      if (result == OPEN_BAD_FILE)
+      result = try_open (self, migrations, n_migrations, &local_error);
+      if (result != OPEN_OK)
         {
-          g_set_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_FAILED,
-                       _("Could not create a new database “%s”. Check that the disk is "
-                         "not full and the folder is writable."),
-                       self->path);
+          /* Something did change: the caller must not say that nothing did. */
+          g_set_error (error, TM_DATABASE_ERROR, TM_DATABASE_ERROR_MOVED_ASIDE,
+                       _("The database “%s” was damaged: it was moved aside to “%s”, "
+                         "but a new one could not be made (%s). Check that the disk is "
+                         "not full and the folder is writable, then try again."),
+                       self->path, self->moved_aside,
+                       local_error != NULL ? local_error->message : _("not a database"));
           return NULL;
         }
     }
@@ -706,27 +761,61 @@ migrate_in_memory (TmDatabase          *self,
 typedef enum {
   READ_OK,
   READ_BAD_FILE,   /* not a database, or corrupt */
-  READ_RETRY,      /* failed for want of writing: read it as immutable instead */
+  READ_RETRY,      /* failed because its folder cannot be written: try another way */
   READ_FAILED,     /* @error is set */
 } ReadResult;
 
-/* Opens the existing file for reading and checks it. Not @immutable: read-write
- * without creating, never written (query_only), so that closing removes the -wal
- * and -shm files a reader needs as a writer's closing does (a read-only connection
- * leaves them behind). @immutable: SQLite's `immutable=1`, which needs neither,
- * for a folder where they cannot be made (a read-only mount, a full disk). */
+typedef enum {
+  /* Read-write without creating, never written (query_only): closing with no
+   * frame in the -wal removes the -wal and -shm a reader makes, as a writer's
+   * closing does (a read-only connection leaves them behind). */
+  READ_MODE_WRITABLE,
+  /* SQLITE_OPEN_READONLY: reads the -wal through an existing -shm, even on a
+   * read-only mount. */
+  READ_MODE_READ_ONLY,
+  /* SQLite's `immutable=1`: needs neither -wal nor -shm, and ignores them. */
+  READ_MODE_IMMUTABLE,
+} ReadMode;
+
+/* Whether @path's folder cannot be written (a read-only mount, a full disk, no
+ * permission), @rc being what SQLite said when the reader needed to write there:
+ * then a way of reading that writes less is worth trying. Never for a busy
+ * database, a damaged one or an I/O error on a writable disk: reading it
+ * `immutable` would ignore the -wal, and show old data as if it were current. */
+static gboolean
+folder_not_writable (sqlite3    *db,
+                     const char *path,
+                     int         rc)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int system_errno = db != NULL ? sqlite3_system_errno (db) : 0;
+  struct statvfs st;
+
+  if (!failed_for_want_of_writing (rc))
+    return FALSE;
+  if (system_errno == EROFS || system_errno == ENOSPC || system_errno == EDQUOT)
+    return TRUE;
+  if (statvfs (dir, &st) == 0 && (st.f_flag & ST_RDONLY) != 0)
+    return TRUE;
+  return access (dir, W_OK) != 0;
+}
+
+/* Opens the existing file for reading, as @mode says, and checks it. */
 static ReadResult
 open_file_for_reading (TmDatabase  *self,
-                       gboolean     immutable,
+                       ReadMode     mode,
                        gint64      *out_version,
                        GError     **error)
 {
+  static const char * const parameters[] = {
+    [READ_MODE_WRITABLE] = "?mode=rw",
+    [READ_MODE_READ_ONLY] = "?mode=ro",
+    [READ_MODE_IMMUTABLE] = "?mode=ro&immutable=1",
+  };
   g_autofree char *escaped = g_uri_escape_string (self->path, "/", FALSE);
-  g_autofree char *uri = g_strconcat ("file:", escaped,
-                                      immutable ? "?mode=ro&immutable=1" : "?mode=rw",
-                                      NULL);
+  g_autofree char *uri = g_strconcat ("file:", escaped, parameters[mode], NULL);
   int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
-              | (immutable ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+              | (mode == READ_MODE_WRITABLE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
   gboolean ok = FALSE;
   int rc;
 
@@ -746,12 +835,58 @@ open_file_for_reading (TmDatabase  *self,
     }
   if (rc != SQLITE_OK)
     {
-      if (immutable)
-        set_error_from_db (error, self->db, _("Could not open the database"));
+      if (mode != READ_MODE_IMMUTABLE && folder_not_writable (self->db, self->path, rc))
+        {
+          close_connection (self);
+          return READ_RETRY;
+        }
+      set_error_from_db (error, self->db, _("Could not open the database"));
       close_connection (self);
-      return immutable ? READ_FAILED : READ_RETRY;
+      return READ_FAILED;
+    }
+  if (!check_files (self->path, error))
+    {
+      close_connection (self);
+      return READ_FAILED;
     }
   return READ_OK;
+}
+
+/* Read-write first; where the folder cannot be written, read-only, then
+ * immutable. Immutable ignores the -wal: when that holds frames, the person is
+ * told that recent changes may be missing. */
+static ReadResult
+open_existing_for_reading (TmDatabase  *self,
+                           gint64      *out_version,
+                           GError     **error)
+{
+  ReadResult result;
+  gboolean frames;
+
+  result = open_file_for_reading (self, READ_MODE_WRITABLE, out_version, error);
+  if (result != READ_RETRY)
+    return result;
+
+  frames = wal_has_frames (self->path);
+  if (frames)
+    {
+      result = open_file_for_reading (self, READ_MODE_READ_ONLY, out_version, error);
+      if (result != READ_RETRY)
+        return result;
+    }
+
+  result = open_file_for_reading (self, READ_MODE_IMMUTABLE, out_version, error);
+  if (result == READ_OK && frames)
+    {
+      g_free (self->read_warning);
+      self->read_warning =
+        g_strdup_printf (_("The latest changes to “%s” may not be shown: they are still "
+                           "in “%s-wal”, which cannot be read without writing to its "
+                           "folder. Make the folder writable (or the disk less full) "
+                           "to see them."),
+                         self->path, self->path);
+    }
+  return result;
 }
 
 static OpenResult
@@ -764,14 +899,12 @@ try_open_read_only (TmDatabase          *self,
   gint64 version = 0;
   GStatBuf st;
 
-  if (!check_no_links (self->path, error))
+  if (!check_files (self->path, error))
     return OPEN_FAILED;
   if (g_stat (self->path, &st) != 0 && errno == ENOENT)
     return open_empty (self, migrations, n_migrations, error);
 
-  result = open_file_for_reading (self, FALSE, &version, error);
-  if (result == READ_RETRY)
-    result = open_file_for_reading (self, TRUE, &version, error);
+  result = open_existing_for_reading (self, &version, error);
   if (result == READ_BAD_FILE)
     return OPEN_BAD_FILE;
   if (result != READ_OK)
@@ -800,12 +933,15 @@ try_open_read_only (TmDatabase          *self,
  * @error: return location for a #GError
  *
  * Opens @path for reading only, for the commands that only read: nothing is
- * created, and a folder where nothing can be written (a read-only mount, a full
- * disk) is no obstacle (SQLite's `immutable` mode when its -shm file cannot be
- * made). A missing file reads as an empty database; an older schema is brought
- * up to date in memory, never in the file. A damaged file is moved aside as
- * tm_database_open() does, and reads as empty. Every write fails
- * (`PRAGMA query_only`), and tm_database_watch() does nothing.
+ * created, moved or written (a reader closing last does not checkpoint the -wal
+ * into the file), and a folder where nothing can be written (a read-only mount,
+ * a full disk) is no obstacle (SQLite's `immutable` mode when its -shm file
+ * cannot be made; tm_database_get_read_warning() then says when recent changes
+ * may be missing). A busy database is an error, never read as it was before.
+ * A missing file reads as an empty database; an older schema is brought up to
+ * date in memory, never in the file. A damaged file is left as it is and reads
+ * as empty, with a warning. Every write fails (`PRAGMA query_only`), and
+ * tm_database_watch() does nothing.
  *
  * Returns: (transfer full): the database, or %NULL with @error set
  */
@@ -829,14 +965,35 @@ tm_database_open_read_only (const char          *path,
   result = try_open_read_only (self, migrations, n_migrations, error);
   if (result == OPEN_BAD_FILE)
     {
-      if (!move_aside (self, error))
-        return NULL;
+      /* Moving it aside is a writing command's job: a reader may be on a
+       * read-only mount, and must not say a new database was made. */
+      g_free (self->read_warning);
+      self->read_warning =
+        g_strdup_printf (_("The database “%s” is damaged: it was left as it is, and "
+                           "read as empty. A command that saves something moves it "
+                           "aside and starts a new one; or move it away yourself."),
+                         self->path);
       result = open_empty (self, migrations, n_migrations, error);
     }
   if (result != OPEN_OK)
     return NULL;
 
   return g_steal_pointer (&self);
+}
+
+/**
+ * tm_database_get_read_warning:
+ * @self: a #TmDatabase
+ *
+ * Returns: (nullable): for a database opened with tm_database_open_read_only(),
+ *   what the person should be told (translated): the file is damaged and was
+ *   read as empty, or recent changes may be missing; else %NULL
+ */
+const char *
+tm_database_get_read_warning (TmDatabase *self)
+{
+  g_return_val_if_fail (TM_IS_DATABASE (self), NULL);
+  return self->read_warning;
 }
 
 /**

@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 typedef enum {
   TM_DATABASE_ERROR_FAILED,   /* the message carries SQLite's and says what to do */
   TM_DATABASE_ERROR_TOO_NEW,  /* schema from a newer Témoin: left untouched */
+  TM_DATABASE_ERROR_MOVED_ASIDE, /* damaged, moved aside, and no new one could be
+                                  * made: the message says where the old one went */
 } TmDatabaseError;
 
 #define TM_TYPE_DATABASE (tm_database_get_type ())
@@ -38,15 +40,19 @@ TmDatabase   *tm_database_open            (const char          *path,
                                            const char * const  *migrations,
                                            guint                n_migrations,
                                            GError             **error);
-/* For the commands that only read: creates and writes nothing (an empty database
- * in memory when the file is missing, the schema migrated in memory, `immutable`
- * where the -shm file cannot be made), refuses every write. See the .c file. */
+/* For the commands that only read: creates, moves and writes nothing (an empty
+ * database in memory when the file is missing or damaged, the schema migrated in
+ * memory, `immutable` where the -shm file cannot be made, no checkpoint on
+ * closing), refuses every write. See the .c file. */
 TmDatabase   *tm_database_open_read_only  (const char          *path,
                                            const char * const  *migrations,
                                            guint                n_migrations,
                                            GError             **error);
 const char   *tm_database_get_path        (TmDatabase   *self);
 const char   *tm_database_get_moved_aside (TmDatabase   *self);   /* nullable */
+/* (nullable): for a reading command, what to tell the person (translated): the
+ * file was damaged and read as empty, or recent changes may be missing. */
+const char   *tm_database_get_read_warning (TmDatabase  *self);
 sqlite3      *tm_database_get_handle      (TmDatabase   *self);
 
 /* (transfer none): a cached statement for @sql, reset and with bindings cleared.

@@ -1099,6 +1099,21 @@ tm_session_store_get_moved_aside (TmSessionStore *self)
 }
 
 /**
+ * tm_session_store_get_read_warning:
+ * @self: a #TmSessionStore
+ *
+ * Returns: (nullable): for a store opened with tm_session_store_new_read_only(),
+ *   what to tell the person (tm_database_get_read_warning()), or %NULL
+ */
+const char *
+tm_session_store_get_read_warning (TmSessionStore *self)
+{
+  g_return_val_if_fail (TM_IS_SESSION_STORE (self), NULL);
+
+  return tm_database_get_read_warning (self->db);
+}
+
+/**
  * tm_session_store_put:
  * @self: a #TmSessionStore
  * @cookie: the cookie to store (copied)

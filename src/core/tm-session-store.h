@@ -99,6 +99,9 @@ TmSessionStore *tm_session_store_new          (const char      *data_dir,
 TmSessionStore *tm_session_store_new_read_only (const char     *data_dir,
                                                 GError        **error);
 const char     *tm_session_store_get_moved_aside (TmSessionStore *self);  /* nullable */
+/* (nullable): opened read-only, what to tell the person (translated): the file
+ * was damaged and read as empty, or recent changes may be missing. */
+const char     *tm_session_store_get_read_warning (TmSessionStore *self);
 
 /* A proxy session starts: session cookies of an earlier one are dropped. */
 gboolean        tm_session_store_begin_session (TmSessionStore *self,

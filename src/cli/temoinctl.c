@@ -24,7 +24,8 @@
  * @text: (nullable): text that may hold bytes from the command line
  *
  * @text with every byte that is not valid UTF-8, and every control character
- * but newline and tab, written as `\xNN`: an argument echoed in a message is
+ * but newline and tab, written as `\xNN`, and a backslash as `\\` (so that a
+ * `\xNN` shown always stands for one byte): an argument echoed in a message is
  * then shown as it was typed, and can neither garble the terminal nor make the
  * message invalid UTF-8.
  *
@@ -46,7 +47,9 @@ tm_cli_escape (const char *text)
           p++;
           continue;
         }
-      if (ch != '\n' && ch != '\t' && g_unichar_iscntrl (ch))
+      if (ch == '\\')
+        g_string_append (out, "\\\\");
+      else if (ch != '\n' && ch != '\t' && g_unichar_iscntrl (ch))
         {
           if (ch < 0x100)
             g_string_append_printf (out, "\\x%02x", (guint) ch);
@@ -130,6 +133,24 @@ tm_cli_fail (const char *format,
 
   g_printerr ("temoinctl: %s\n", message);
   return TM_CLI_EXIT_FAILURE;
+}
+
+/**
+ * tm_cli_warn:
+ * @message: a translated warning, which does not stop the command
+ *
+ * Prints "temoinctl: Warning: MESSAGE" to stderr, @message escaped
+ * (tm_cli_escape()): it may name a file whose name is not UTF-8.
+ */
+void
+tm_cli_warn (const char *message)
+{
+  g_autofree char *escaped = tm_cli_escape (message);
+
+  g_return_if_fail (message != NULL);
+
+  /* Translators: before a warning that does not stop the command. */
+  g_printerr ("temoinctl: %s %s\n", _("Warning:"), escaped);
 }
 
 /* --help fits in 80 columns. */
@@ -438,14 +459,14 @@ tm_cli_fail_unchanged (const char *format,
 
   g_return_val_if_fail (format != NULL, TM_CLI_EXIT_FAILURE);
 
+  /* Not escaped here: tm_cli_fail() does it, once. */
   va_start (args, format);
-  message = format_message (format, args);
+  message = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_printerr ("temoinctl: %s\n", message);
-  g_printerr ("temoinctl: %s\n", _("Nothing was changed: what was stored before is still "
-                                   "there."));
-  return TM_CLI_EXIT_FAILURE;
+  tm_cli_fail ("%s", message);
+  return tm_cli_fail ("%s", _("Nothing was changed: what was stored before is still "
+                              "there."));
 }
 
 static char *
@@ -469,10 +490,7 @@ resolve_data_dir (TmCliContext   *ctx,
   /* Once, however many stores the command opens. */
   if (warning != NULL && !warned)
     {
-      g_autofree char *escaped = tm_cli_escape (warning);
-
-      /* Translators: before a warning that does not stop the command. */
-      g_printerr ("temoinctl: %s %s\n", _("Warning:"), escaped);
+      tm_cli_warn (warning);
       warned = TRUE;
     }
   return dir;
@@ -552,6 +570,7 @@ open_consent_store (TmCliContext *ctx,
   g_autofree char *dir = NULL;
   TmConsentStore *store;
   const char *moved;
+  const char *warning;
   guint handler;
 
   g_return_val_if_fail (ctx != NULL, NULL);
@@ -569,31 +588,41 @@ open_consent_store (TmCliContext *ctx,
   if (store == NULL)
     {
       g_autofree char *path = g_build_filename (dir, TM_CONSENT_STORE_FILENAME, NULL);
+      g_autofree char *message = NULL;
+      const char *hint = _("You can also keep your data in another folder with "
+                           "--data-dir DIR.");
+      /* A damaged file moved aside before the failure: something did change. */
+      gboolean unchanged = !read_only
+                           && !g_error_matches (error, TM_CONSENT_STORE_ERROR,
+                                                TM_CONSENT_STORE_ERROR_MOVED_ASIDE);
+      int (*fail_last) (const char *, ...) = unchanged ? tm_cli_fail_unchanged
+                                                       : tm_cli_fail;
 
       /* The store's messages say what to do; name the file when they do not. */
       if (strstr (error->message, path) != NULL)
-        tm_cli_fail ("%s", error->message);
+        message = g_strdup (error->message);
       else
         /* Translators: the first %s is a file, the second says what went wrong. */
-        tm_cli_fail (_("Cannot open the consent database %s: %s"), path, error->message);
-      if (!g_error_matches (error, TM_CONSENT_STORE_ERROR, TM_CONSENT_STORE_ERROR_TOO_NEW))
-        tm_cli_fail ("%s", _("You can also keep your data in another folder with "
-                             "--data-dir DIR."));
-      if (!read_only)
-        tm_cli_fail ("%s", _("Nothing was changed: what was stored before is still "
-                             "there."));
+        message = g_strdup_printf (_("Cannot open the consent database %s: %s"), path,
+                                   error->message);
+      if (g_error_matches (error, TM_CONSENT_STORE_ERROR, TM_CONSENT_STORE_ERROR_TOO_NEW))
+        fail_last ("%s", message);
+      else
+        {
+          tm_cli_fail ("%s", message);
+          fail_last ("%s", hint);
+        }
       return NULL;
     }
 
   moved = tm_consent_store_get_moved_aside (store);
   if (moved != NULL)
-    {
-      g_printerr ("temoinctl: ");
-      g_printerr (_("The consent database %s was damaged: it was moved aside to %s and "
-                    "a new one was created. Your earlier choices are in the old file."),
-                  tm_consent_store_get_path (store), moved);
-      g_printerr ("\n");
-    }
+    tm_cli_fail (_("The consent database %s was damaged: it was moved aside to %s and "
+                   "a new one was created. Your earlier choices are in the old file."),
+                 tm_consent_store_get_path (store), moved);
+  warning = tm_consent_store_get_read_warning (store);
+  if (warning != NULL)
+    tm_cli_warn (warning);
   return store;
 }
 

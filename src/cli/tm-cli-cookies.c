@@ -24,6 +24,7 @@ open_session_store (TmCliContext *ctx,
   g_autofree char *dir = NULL;
   TmSessionStore *store;
   const char *moved;
+  const char *warning;
   guint handler;
 
   dir = read_only ? tm_cli_find_data_dir (ctx) : tm_cli_resolve_data_dir (ctx);
@@ -51,11 +52,13 @@ open_session_store (TmCliContext *ctx,
     {
       g_autofree char *path = g_build_filename (dir, TM_SESSION_STORE_FILENAME, NULL);
 
-      g_printerr ("temoinctl: ");
-      g_printerr (_("The cookie store %s was damaged: it was moved aside to %s and a "
-                    "new, empty one was created."), path, moved);
-      g_printerr ("\n");
+      /* Escaped, as every message naming a file is. */
+      tm_cli_fail (_("The cookie store %s was damaged: it was moved aside to %s and a "
+                     "new, empty one was created."), path, moved);
     }
+  warning = tm_session_store_get_read_warning (store);
+  if (warning != NULL)
+    tm_cli_warn (warning);
   return store;
 }
 

@@ -45,6 +45,8 @@ int  tm_cli_usage_error (const char *command,
 /* Prints "temoinctl: MESSAGE" to stderr; returns TM_CLI_EXIT_FAILURE. */
 int  tm_cli_fail        (const char *format,
                          ...) G_GNUC_PRINTF (1, 2);
+/* Prints "temoinctl: Warning: MESSAGE" (escaped) to stderr. */
+void tm_cli_warn        (const char *message);
 /* tm_cli_fail() for a write that failed, adding that nothing was changed. */
 int  tm_cli_fail_unchanged (const char *format,
                             ...) G_GNUC_PRINTF (1, 2);

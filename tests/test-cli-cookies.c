@@ -325,15 +325,18 @@ test_list_filter_matches_nothing (Fixture       *f,
   g_assert_cmpstr (err, ==, "No stored cookie would be sent to http://nomatch.net/.\n");
 }
 
-/* A damaged cookies.sqlite is moved aside and the user is told once, by temoinctl,
- * in their language: the core's untranslated log line stays out of stderr. */
+/* A damaged cookies.sqlite is left as it is by a command that only reads (read
+ * as empty), and moved aside by one that writes; the user is told once, by
+ * temoinctl, in their language: the core's untranslated log line stays out of
+ * stderr. */
 static void
 test_damaged_store_told_once (Fixture       *f,
                               gconstpointer  data)
 {
   g_autofree char *db = g_build_filename (f->dir, TM_SESSION_STORE_FILENAME, NULL);
-  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *out = NULL, *err = NULL, *purge_err = NULL, *contents = NULL;
   g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) purge_lines = NULL;
 
   g_assert_true (g_file_set_contents (db, "this is not an SQLite database", -1, NULL));
   g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &err, "cookies", "list", "--json", NULL),
@@ -342,10 +345,21 @@ test_damaged_store_told_once (Fixture       *f,
   lines = g_strsplit (err, "\n", -1);
   /* One line, then the empty string after the final newline. */
   g_assert_cmpuint (g_strv_length (lines), ==, 2);
-  g_assert_true (g_str_has_prefix (lines[0], "temoinctl: The cookie store "));
-  g_assert_nonnull (strstr (lines[0], ".corrupt-"));
+  g_assert_true (g_str_has_prefix (lines[0], "temoinctl: Warning: The database "));
+  g_assert_nonnull (strstr (lines[0], "is damaged: it was left as it is"));
+  g_assert_null (strstr (lines[0], ".corrupt-"));
   g_assert_cmpstr (lines[1], ==, "");
   g_assert_null (strstr (err, "temoin-core"));
+  g_assert_true (g_file_get_contents (db, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "this is not an SQLite database");
+
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (tm_test_temoinctl (f->dir, &out, &purge_err, "cookies", "purge", "--all",
+                                      NULL), ==, 0);
+  purge_lines = g_strsplit (purge_err, "\n", -1);
+  g_assert_true (g_str_has_prefix (purge_lines[0], "temoinctl: The cookie store "));
+  g_assert_nonnull (strstr (purge_lines[0], ".corrupt-"));
+  g_assert_null (strstr (purge_err, "temoin-core"));
 }
 
 static char *

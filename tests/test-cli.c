@@ -1164,9 +1164,27 @@ test_corrupt_database_moved_aside (Fixture       *f,
     g_string_append (garbage, "this is not an SQLite database. ");
   g_assert_true (g_file_set_contents (db, garbage->str, garbage->len, NULL));
 
+  /* A command that only reads leaves it as it is (it may be on a read-only
+   * disk, and must not say a new one was made), reads it as empty and says so. */
   status = run (f->data_dir, &out, &err, "consent", "show", "--json", NULL);
   g_assert_cmpint (status, ==, 0);
   assert_consent_json (out, NULL, NULL, TRUE, NECESSARY);
+  g_assert_nonnull (strstr (err, "is damaged: it was left as it is, and read as empty"));
+  g_assert_null (strstr (err, "moved aside"));
+  g_assert_true (g_file_get_contents (db, &moved_contents, NULL, NULL));
+  g_assert_cmpstr (moved_contents, ==, garbage->str);
+  g_clear_pointer (&moved_contents, g_free);
+  dir = g_dir_open (f->data_dir, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_null (strstr (name, ".corrupt-"));
+  g_clear_pointer (&dir, g_dir_close);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* A command that writes moves it aside. */
+  status = run (f->data_dir, &out, &err, "settings", "set", "sec-gpc", "off", NULL);
+  g_assert_cmpint (status, ==, 0);
 
   /* The old file is kept beside the new one, and stderr says where. */
   dir = g_dir_open (f->data_dir, 0, NULL);

@@ -414,6 +414,8 @@ test_invalid_utf8_escaped (Fixture       *f,
     { { "settings", "get", "\xc3", NULL }, "\\xc3" },
     { { "settings", "get", "a\x1b[31m", NULL }, "a\\x1b[31m" },
     { { "rules", "override", "a\x07", "example.org", "statistics", }, "a\\x07" },
+    /* A backslash typed is shown doubled: \xNN always stands for one byte. */
+    { { "settings", "get", "a\\xf9", NULL }, "a\\\\xf9" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -497,6 +499,159 @@ test_override_name_checked (Fixture       *f,
   rules = run_ok (f->data_dir, "rules", "list", "--json", NULL);
   g_assert_nonnull (strstr (rules, longest));
   g_assert_nonnull (strstr (rules, "caf\xc3\xa9\\tx"));
+}
+
+/* --- another process's writes --- */
+
+/* A writer holding the consent database in exclusive locking mode, with an
+ * update committed to the -wal and not checkpointed. A reading command waits for
+ * it, then fails with 1 and says so: it used to read the file `immutable`,
+ * ignoring the -wal, and print the old value with 0. */
+static void
+test_busy_never_read_stale (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (f->data_dir, "consent.sqlite", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  sqlite3 *db = NULL;
+  int status;
+
+  g_free (run_ok (f->data_dir, "settings", "set", "reask-interval-months", "3", NULL));
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA locking_mode = EXCLUSIVE;"
+                                     "UPDATE settings SET value = '6' "
+                                     "WHERE key = 'reask-interval-months';",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+
+  status = run (f->data_dir, &out, &err, "settings", "get", "reask-interval-months", NULL);
+  g_test_message ("→ %d: %s%s", status, out, err);
+  if (status == 0)
+    g_assert_cmpstr (out, ==, "6\n");
+  else
+    {
+      g_assert_cmpint (status, ==, 1);
+      g_assert_nonnull (strstr (err, "Another program is writing to it: try again"));
+      g_assert_null (strstr (out, "3"));
+    }
+  sqlite3_close (db);
+
+  g_free (out);
+  out = run_ok (f->data_dir, "settings", "get", "reask-interval-months", NULL);
+  g_assert_cmpstr (out, ==, "6\n");
+}
+
+/* A writer killed before its checkpoint leaves its frames in the -wal. A
+ * reading command shows them, and leaves the database file as it was and the
+ * -wal in place: closing last, it used to checkpoint them into the file. */
+static void
+test_reader_writes_nothing (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (f->data_dir, "consent.sqlite", NULL);
+  g_autofree char *wal = g_build_filename (f->data_dir, "consent.sqlite-wal", NULL);
+  g_autofree char *before = NULL, *after = NULL, *wal_before = NULL, *wal_after = NULL;
+  g_autofree char *out = NULL;
+  int status = 0;
+  pid_t pid;
+
+  g_free (run_ok (f->data_dir, "settings", "set", "reask-interval-months", "3", NULL));
+  before = contents_of (db_path);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      sqlite3 *db = NULL;
+
+      if (sqlite3_open (db_path, &db) != SQLITE_OK
+          || sqlite3_exec (db, "UPDATE settings SET value = '6' "
+                               "WHERE key = 'reask-interval-months';",
+                           NULL, NULL, NULL) != SQLITE_OK)
+        _exit (1);
+      /* Killed, as it were: no close, no checkpoint. */
+      _exit (0);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  wal_before = contents_of (wal);
+  g_assert_cmpstr (wal_before, !=, "");
+
+  out = run_ok (f->data_dir, "settings", "get", "reask-interval-months", NULL);
+  g_assert_cmpstr (out, ==, "6\n");
+  g_free (out);
+  out = run_ok (f->data_dir, "consent", "history", "--json", NULL);
+
+  after = contents_of (db_path);
+  g_assert_true (g_str_equal (after, before));
+  g_assert_true (g_file_test (wal, G_FILE_TEST_IS_REGULAR));
+  wal_after = contents_of (wal);
+  g_assert_true (g_str_equal (wal_after, wal_before));
+}
+
+/* --- another user's files --- */
+
+/* A file of the data folder that another user made first (a shared folder):
+ * Témoin would write the cookies where they can read them, or read their frames
+ * as its own. Refused, reading and writing alike, with what to do. Only root can
+ * give a file away; and as root, making it private would not stop anything. */
+static void
+test_others_files_refused (Fixture       *f,
+                           gconstpointer  data)
+{
+  static const struct {
+    const char *file;
+    const char *command[5];
+  } cases[] = {
+    { "consent.sqlite-wal", { "consent", "set", "--accept-all", NULL } },
+    { "consent.sqlite-wal", { "consent", "show", NULL } },
+    { "consent.sqlite-shm", { "settings", "set", "sec-gpc", "off", NULL } },
+    { "consent.sqlite", { "consent", "history", NULL } },
+    { "cookies.sqlite-wal", { "cookies", "purge", "--all", NULL } },
+    { "cookies.sqlite-wal", { "cookies", "list", "--json", NULL } },
+  };
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("giving a file to another user needs root (CI runs as root)");
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *planted = g_build_filename (f->data_dir, cases[i].file, NULL);
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_auto(GStrv) argv = NULL;
+      g_autofree char *out = NULL, *err = NULL;
+      int status;
+
+      g_test_message ("%s, then temoinctl %s %s", cases[i].file, cases[i].command[0],
+                      cases[i].command[1]);
+      tm_test_rmdir (f->data_dir);
+      g_free (run_ok (f->data_dir, "consent", "set", "statistics=on", NULL));
+      g_free (run_ok (f->data_dir, "cookies", "purge", "--all", NULL));
+      g_assert_true (g_file_set_contents (planted, "", 0, NULL));
+      g_assert_cmpint (chmod (planted, 0666), ==, 0);
+      g_assert_cmpint (chown (planted, 65534, 65534), ==, 0);
+
+      g_strv_builder_add_many (builder, "--data-dir", f->data_dir, NULL);
+      g_strv_builder_addv (builder, (const char **) cases[i].command);
+      argv = g_strv_builder_end (builder);
+      status = tm_test_run_temoinctl ((const char * const *) argv, &out, &err);
+      g_test_message ("→ %d\n%s", status, err);
+      g_assert_cmpint (status, ==, 1);
+      g_assert_true (g_str_has_prefix (err, "temoinctl: "));
+      g_assert_nonnull (strstr (err, planted));
+      g_assert_nonnull (strstr (err, "belongs to another user (user ID 65534)"));
+      /* Left as it was: nothing written through it. */
+      g_assert_cmpuint (mode_of (planted), ==, 0666);
+      {
+        g_autofree char *contents = contents_of (planted);
+
+        g_assert_cmpstr (contents, ==, "");
+      }
+    }
 }
 
 /* --- a full or read-only disk --- */
@@ -778,6 +933,9 @@ main (int   argc,
   ADD ("/hostile/utf8/arguments-escaped", test_invalid_utf8_escaped);
   ADD ("/hostile/utf8/override-name-checked", test_override_name_checked);
   ADD ("/hostile/utf8/import-path-escaped", test_import_path_escaped);
+  ADD ("/hostile/writers/busy-never-read-stale", test_busy_never_read_stale);
+  ADD ("/hostile/writers/reader-writes-nothing", test_reader_writes_nothing);
+  ADD ("/hostile/owner/others-files-refused", test_others_files_refused);
   ADD ("/hostile/disk/full", test_full_disk);
   ADD ("/hostile/disk/read-only", test_read_only_disk);
 

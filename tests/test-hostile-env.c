@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "tm-database.h"
 #include "tm-session-store.h"
 #include "tm-test-utils.h"
 
@@ -915,6 +916,146 @@ test_read_only_disk (Fixture       *f,
   check_broken_disk (f, DISK_READ_ONLY);
 }
 
+/* A writer killed after committing @value, its frames left in the -wal. */
+static void
+kill_writer_after (const char *db_path,
+                   const char *value)
+{
+  int status = 0;
+  pid_t pid = fork ();
+
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      g_autofree char *sql = g_strdup_printf ("UPDATE settings SET value = '%s' "
+                                              "WHERE key = 'reask-interval-months';",
+                                              value);
+      sqlite3 *db = NULL;
+
+      if (sqlite3_open (db_path, &db) != SQLITE_OK
+          || sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        _exit (1);
+      _exit (0);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+}
+
+/* On a read-only mount: a killed writer's frames are read through the -shm it
+ * left; without that -shm, the file is read as it is and the person is told
+ * the latest changes may be missing. A damaged database reads as empty. An SQL
+ * error is not blamed on the mount. */
+static void
+check_read_only_readers (Fixture *f)
+{
+  static const char * const migrations[] = { "CREATE TABLE t (x);" };
+  g_autofree char *mnt = g_build_filename (f->dir, "mnt", NULL);
+  g_autofree char *data_dir = g_build_filename (mnt, "data", NULL);
+  g_autofree char *other_dir = g_build_filename (mnt, "other", NULL);
+  g_autofree char *consent_db = g_build_filename (data_dir, "consent.sqlite", NULL);
+  g_autofree char *shm = g_build_filename (data_dir, "consent.sqlite-shm", NULL);
+  g_autofree char *cookies_db = g_build_filename (other_dir, "cookies.sqlite", NULL);
+  g_autofree char *mine = g_build_filename (other_dir, "mine.sqlite", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(TmDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir (mnt, 0700), ==, 0);
+  g_assert_cmpint (enter_namespace (mnt), ==, 0);
+
+  g_free (run_ok (data_dir, "settings", "set", "reask-interval-months", "3", NULL));
+  kill_writer_after (consent_db, "6");
+  g_assert_cmpint (g_mkdir (other_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (cookies_db, "this is not an SQLite database", -1,
+                                      NULL));
+  exec_sql (mine, "PRAGMA journal_mode = WAL; CREATE TABLE t (x); PRAGMA user_version = 1;");
+  g_assert_cmpint (mount (NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), ==, 0);
+
+  g_assert_cmpint (run (data_dir, &out, &err, "settings", "get", "reask-interval-months",
+                        NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "6\n");
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Without the -shm (removed before the mount turned read-only). */
+  g_assert_cmpint (mount (NULL, mnt, NULL, MS_REMOUNT, NULL), ==, 0);
+  g_assert_cmpint (g_unlink (shm), ==, 0);
+  g_assert_cmpint (mount (NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), ==, 0);
+  g_assert_cmpint (run (data_dir, &out, &err, "settings", "get", "reask-interval-months",
+                        NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "3\n");
+  g_assert_nonnull (strstr (err, "Warning: The latest changes to"));
+  g_assert_nonnull (strstr (err, "may not be shown"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* A damaged database: read as empty, not a failure to move it. */
+  g_assert_cmpint (run (other_dir, &out, &err, "cookies", "list", "--json", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "[]\n");
+  g_assert_nonnull (strstr (err, "is damaged: it was left as it is"));
+
+  /* An SQL error says what it is. */
+  db = tm_database_open_read_only (mine, migrations, G_N_ELEMENTS (migrations), &error);
+  g_assert_no_error (error);
+  g_assert_null (tm_database_prepare (db, "SELECT x FROM nowhere", &error));
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "no such table"));
+  g_assert_null (strstr (error->message, "mounted read-only"));
+  g_clear_object (&db);
+
+  g_assert_cmpint (umount2 (mnt, MNT_DETACH), ==, 0);
+}
+
+/* On a full disk, a damaged database that a writing command moved aside before
+ * failing to make a new one: it says where the old one went, and not that
+ * nothing was changed. */
+static void
+check_full_disk_damaged (Fixture *f)
+{
+  g_autofree char *mnt = g_build_filename (f->dir, "mnt", NULL);
+  g_autofree char *data_dir = g_build_filename (mnt, "data", NULL);
+  g_autofree char *consent_db = g_build_filename (data_dir, "consent.sqlite", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (g_mkdir (mnt, 0700), ==, 0);
+  g_assert_cmpint (enter_namespace (mnt), ==, 0);
+  g_assert_cmpint (g_mkdir (data_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (consent_db, "this is not an SQLite database", -1,
+                                      NULL));
+  fill_disk (mnt);
+
+  g_assert_cmpint (run (data_dir, &out, &err, "consent", "set", "--accept-all", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "was damaged: it was moved aside to"));
+  g_assert_null (strstr (err, "Nothing was changed"));
+
+  g_assert_cmpint (umount2 (mnt, MNT_DETACH), ==, 0);
+}
+
+static void
+test_read_only_readers (Fixture       *f,
+                        gconstpointer  data)
+{
+  if (!g_test_subprocess ())
+    {
+      run_in_namespace ("/hostile/disk/read-only-readers");
+      return;
+    }
+  check_read_only_readers (f);
+}
+
+static void
+test_full_disk_damaged (Fixture       *f,
+                        gconstpointer  data)
+{
+  if (!g_test_subprocess ())
+    {
+      run_in_namespace ("/hostile/disk/full-damaged-moved-aside");
+      return;
+    }
+  check_full_disk_damaged (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -938,6 +1079,8 @@ main (int   argc,
   ADD ("/hostile/owner/others-files-refused", test_others_files_refused);
   ADD ("/hostile/disk/full", test_full_disk);
   ADD ("/hostile/disk/read-only", test_read_only_disk);
+  ADD ("/hostile/disk/read-only-readers", test_read_only_readers);
+  ADD ("/hostile/disk/full-damaged-moved-aside", test_full_disk_damaged);
 
 #undef ADD
 

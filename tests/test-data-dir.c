@@ -207,6 +207,27 @@ test_existing_kept_and_warned (Fixture       *fx,
   g_assert_cmpuint (mode_of (file), ==, 0600);
 }
 
+/* tm_data_dir_resolve() logs the warning about a shared folder once, however
+ * often it is called (the app calls it for each store). */
+static void
+test_shared_warned_once (Fixture       *fx,
+                         gconstpointer  data)
+{
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stderr ("*can be read or entered by other users*");
+      g_test_trap_assert_stderr_unmatched ("*other users*other users*");
+      return;
+    }
+  /* The child has a fixture, and a folder, of its own. */
+  g_assert_cmpint (g_mkdir (fx->option_dir, 0700), ==, 0);
+  g_assert_cmpint (g_chmod (fx->option_dir, 0755), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    g_free (tm_data_dir_resolve (fx->option_dir, NULL));
+}
+
 /* A command that only reads creates nothing: the folder is named, not made. */
 static void
 test_missing_not_created (Fixture       *fx,
@@ -428,6 +449,7 @@ main (int   argc,
   ADD ("/data-dir/option/relative-is-made-absolute", test_relative_made_absolute);
   ADD ("/data-dir/modes/existing-dir-kept-and-warned", test_existing_kept_and_warned);
   ADD ("/data-dir/reading/missing-not-created", test_missing_not_created);
+  ADD ("/data-dir/modes/shared-warned-once", test_shared_warned_once);
   ADD ("/data-dir/links/symlinked-parent-resolved", test_symlinked_parent_resolved);
   ADD ("/data-dir/links/link-not-made-private", test_link_not_made_private);
   ADD ("/data-dir/links/link-swapped-in-not-followed", test_link_swapped_in);

@@ -593,7 +593,7 @@ store_new (const char  *data_dir,
   return g_steal_pointer (&self);
 }
 
-/*
+/**
  * tm_consent_store_new:
  * @data_dir: an existing directory (see tm_data_dir_resolve())
  * @error: return location for a #GError

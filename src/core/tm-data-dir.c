@@ -178,7 +178,7 @@ tm_data_dir_resolve_full (const char      *override_dir,
  *
  * tm_data_dir_resolve_full() with %TM_DATA_DIR_CREATE: the data directory,
  * created (mode 0700) if missing. The warning about a folder others can read
- * is logged.
+ * is logged, once per process (the app resolves it for each store it opens).
  *
  * Returns: (transfer full): the absolute path, or %NULL with @error set
  *   (%G_FILE_ERROR)
@@ -188,11 +188,15 @@ tm_data_dir_resolve (const char  *override_dir,
                      GError     **error)
 {
   g_autofree char *warning = NULL;
+  static gsize warned = 0;
   char *dir;
 
   dir = tm_data_dir_resolve_full (override_dir, TM_DATA_DIR_CREATE, &warning, error);
-  if (warning != NULL)
-    g_message ("%s", warning);
+  if (warning != NULL && g_once_init_enter (&warned))
+    {
+      g_message ("%s", warning);
+      g_once_init_leave (&warned, 1);
+    }
   return dir;
 }
 

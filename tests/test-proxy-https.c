@@ -604,6 +604,60 @@ test_silent_clients_hold_no_thread_and_are_closed (void)
   fixture_free (fx);
 }
 
+/* Stops the proxy; then nothing but the fixture may hold it (an inspection
+ * under way held a reference for ever). */
+static gboolean
+stop_and_check_released_cb (gpointer data)
+{
+  Fixture *fx = data;
+
+  tm_proxy_stop (fx->proxy);
+  g_assert_cmpuint (G_OBJECT (fx->proxy)->ref_count, ==, 1);
+  return G_SOURCE_REMOVE;
+}
+
+/* The proxy stops while inspected clients are at every step of their start: a
+ * tunnel open and silent, a ClientHello begun, a handshake done and no request
+ * yet, plain HTTP begun inside the tunnel. Each ends, and frees what it holds:
+ * nothing but the fixture holds the proxy once it stopped, and the sanitized
+ * run checks that nothing leaked (an inspection under way used to keep its
+ * client stream and the proxy for ever). */
+static void
+test_stop_while_inspections_under_way (void)
+{
+  Fixture *fx = fixture_new ();
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  static const char * const starts[] = {
+    "",                              /* silent */
+    "\x16\x03\x01",                    /* a ClientHello begun */
+    "GET / HTTP/1.1\r\nHost: loc",     /* plain HTTP, unfinished */
+  };
+
+  tm_proxy_set_https_inspection (fx->proxy, TRUE);
+  g_assert_true (tm_proxy_set_upstream_ca (fx->proxy, fx->origin_ca_file, &error));
+  g_assert_no_error (error);
+  fixture_start (fx);
+
+  for (guint i = 0; i < G_N_ELEMENTS (starts) * 3; i++)
+    {
+      const char *start = starts[i % G_N_ELEMENTS (starts)];
+      g_autofree char *head = NULL;
+      GSocketConnection *conn = open_tunnel (fx, &head);
+
+      g_assert_true (g_str_has_prefix (head, "HTTP/1.1 200 "));
+      if (start[0] != '\0')
+        g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                   start, strlen (start), NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (clients, conn);
+    }
+  /* Let the proxy see those first bytes before it stops. */
+  g_usleep (G_USEC_PER_SEC / 5);
+  tm_test_run_in_context (fx->context, stop_and_check_released_cb, fx);
+  fixture_free (fx);
+}
+
 static guint
 proxy_port (Fixture *fx)
 {
@@ -692,6 +746,8 @@ main (int   argc,
                    test_silent_clients_hold_no_thread_and_are_closed);
   g_test_add_func ("/proxy-https/timeouts/closed-inspected-clients-leave-no-descriptor",
                    test_closed_inspected_clients_leave_no_descriptor);
+  g_test_add_func ("/proxy-https/stop/inspections-under-way-end-and-free-all",
+                   test_stop_while_inspections_under_way);
   g_test_add_func ("/proxy-https/connect/plain-http-inside-the-tunnel-is-answered-400",
                    test_plain_http_inside_tunnel_is_answered);
 

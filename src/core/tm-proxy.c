@@ -98,6 +98,7 @@ struct _TmProxyWorker {
   /* Inspections under way (TmInspection): cancelled when the worker stops, which
    * then runs its context until each has ended and freed what it holds. */
   GHashTable   *inspections;
+  GCancellable *tunnels;        /* cancelled when the worker stops: ends the tunnels */
   /* What this worker told the session store lately (key -> gint64 time in µs):
    * the same cookie set again, or the same decision made again, within
    * RECENT_WINDOW_US is not queued again. Under load that is most of them, and
@@ -1220,12 +1221,17 @@ tunnel_wrote_body_cb (SoupServerMessage *msg,
   if (socket != NULL)
     g_socket_set_timeout (socket, TUNNEL_TIMEOUT_S);
   client = soup_server_message_steal_connection (msg);
-  if (client == NULL || req->tunnel == NULL)
+  if (client == NULL)
+    return;
+  /* SoupServer says nothing more of a stolen message: the request ends here,
+   * and the tunnel holds nothing of it (nor of the proxy). */
+  request_finished_cb (msg, req);   /* drops the handler's reference */
+  if (req->tunnel == NULL)
     return;
   g_io_stream_splice_async (client, req->tunnel,
                             G_IO_STREAM_SPLICE_CLOSE_STREAM1 |
                             G_IO_STREAM_SPLICE_CLOSE_STREAM2,
-                            G_PRIORITY_DEFAULT, NULL, splice_cb, NULL);
+                            G_PRIORITY_DEFAULT, req->worker->tunnels, splice_cb, NULL);
 }
 
 static void
@@ -1425,7 +1431,7 @@ fallback_connect_cb (GObject      *source,
   g_io_stream_splice_async (ins->client, G_IO_STREAM (upstream),
                             G_IO_STREAM_SPLICE_CLOSE_STREAM1 |
                             G_IO_STREAM_SPLICE_CLOSE_STREAM2,
-                            G_PRIORITY_DEFAULT, NULL, splice_cb, NULL);
+                            G_PRIORITY_DEFAULT, ins->worker->tunnels, splice_cb, NULL);
 }
 
 /* No certificate for the host (the CA was deleted meanwhile): the client already
@@ -1606,7 +1612,7 @@ static void
 inspect_wrote_body_cb (SoupServerMessage *msg,
                        gpointer           user_data)
 {
-  TmProxyRequest *req = user_data;
+  g_autoptr(TmProxyRequest) req = proxy_request_ref (user_data);
   g_autoptr(TmInspection) ins = inspection_new (req->worker);
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   GSocketAddress *local = soup_server_message_get_local_address (msg);
@@ -1643,6 +1649,8 @@ inspect_wrote_body_cb (SoupServerMessage *msg,
   ins->client = soup_server_message_steal_connection (msg);
   if (ins->client == NULL)
     return;
+  /* SoupServer says nothing more of a stolen message: the CONNECT ends here. */
+  request_finished_cb (msg, req);   /* drops the handler's reference */
 
   ins->deadline = g_timeout_source_new_seconds (ins->proxy->handshake_timeout_s);
   g_source_set_callback (ins->deadline, inspection_deadline_cb,
@@ -2282,12 +2290,14 @@ worker_drain_inspections (TmProxyWorker *worker)
                g_hash_table_size (worker->inspections), STOP_DRAIN_MS);
 }
 
-/* On the worker's own context: no new client, the inspections under way
- * ended, the server and the upstream sessions closed. */
+/* On the worker's own context: no new client, the tunnels and the inspections
+ * under way ended, the server and the upstream sessions closed. */
 static void
 worker_shut_down (TmProxyWorker *worker)
 {
   g_clear_pointer (&worker->listeners, g_ptr_array_unref);
+  if (worker->tunnels != NULL)
+    g_cancellable_cancel (worker->tunnels);
   worker_drain_inspections (worker);
   if (worker->server != NULL)
     soup_server_disconnect (worker->server);
@@ -2314,6 +2324,7 @@ worker_free (TmProxyWorker *worker)
   worker_clear_sessions (worker);
   g_clear_object (&worker->server);
   g_clear_pointer (&worker->inspections, g_hash_table_unref);
+  g_clear_object (&worker->tunnels);
   if (worker->waiting != NULL)
     {
       GHashTableIter iter;
@@ -2351,6 +2362,7 @@ worker_setup (TmProxyWorker  *worker,
   soup_server_add_handler (worker->server, NULL, server_cb, worker, NULL);
   worker->waiting = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   worker->inspections = g_hash_table_new (NULL, NULL);
+  worker->tunnels = g_cancellable_new ();
   worker->idle = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) idle_socket_free);
   g_signal_connect (worker->server, "request-started", G_CALLBACK (request_started_cb),
                     worker);

@@ -745,10 +745,13 @@ test_streaming_large_body (void)
 
 /* CONNECT */
 
+/* A CONNECT to @port through the proxy; its status line. The tunnel stays open
+ * in @out_conn when given. */
 static char *
-raw_connect (Fixture *fx,
-             guint    port,
-             gboolean then_echo)
+raw_connect (Fixture            *fx,
+             guint               port,
+             gboolean            then_echo,
+             GSocketConnection **out_conn)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
@@ -764,6 +767,7 @@ raw_connect (Fixture *fx,
   g_assert_no_error (error);
   out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (in), FALSE);
   g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
   request = g_strdup_printf ("CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
                              port, port);
@@ -787,7 +791,18 @@ raw_connect (Fixture *fx,
       g_assert_no_error (error);
       g_assert_cmpstr (echoed, ==, "ping through the tunnel");
     }
+  if (out_conn != NULL)
+    *out_conn = g_steal_pointer (&conn);
   return g_steal_pointer (&status_line);
+}
+
+static gboolean
+stop_proxy_cb (gpointer data)
+{
+  Fixture *fx = data;
+
+  tm_proxy_stop (fx->proxy);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -798,17 +813,24 @@ test_connect_tunnel (void)
   g_autofree char *ports = NULL;
   g_autofree char *ok = NULL;
   g_autofree char *refused = NULL;
+  g_autofree char *rest = NULL;
+  g_autoptr(GSocketConnection) open = NULL;
 
   ports = g_strdup_printf ("%u", fx->echo_port);
   g_assert_true (tm_proxy_set_connect_ports (fx->proxy, ports, &error));
   g_assert_no_error (error);
   fixture_start (fx);
 
-  ok = raw_connect (fx, fx->echo_port, TRUE);
+  ok = raw_connect (fx, fx->echo_port, TRUE, &open);
   g_assert_true (g_str_has_prefix (ok, "HTTP/1.1 200"));
   /* The origin's HTTP port is not an allowed CONNECT port. */
-  refused = raw_connect (fx, fx->origin_port, FALSE);
+  refused = raw_connect (fx, fx->origin_port, FALSE, NULL);
   g_assert_true (g_str_has_prefix (refused, "HTTP/1.1 403"));
+
+  /* A proxy that stops ends its tunnels. */
+  tm_test_run_in_context (fx->context, stop_proxy_cb, fx);
+  rest = tm_test_read_until_closed (open);
+  g_assert_cmpstr (rest, ==, "");
   fixture_free (fx);
 }
 
@@ -1703,7 +1725,7 @@ main (int   argc,
   g_test_add_func ("/proxy/forward/streams-large-body", test_streaming_large_body);
   g_test_add_func ("/proxy/forward/32-concurrent-clients", test_concurrent_clients);
   g_test_add_func ("/proxy/access/allow-rules-match", test_allow_matching);
-  g_test_add_func ("/proxy/connect/tunnels-allowed-port-only", test_connect_tunnel);
+  g_test_add_func ("/proxy/connect/tunnels-allowed-port-only-and-ended-by-stop", test_connect_tunnel);
   g_test_add_func ("/proxy/timeouts/idle-and-slow-clients-are-closed",
                    test_idle_and_slow_clients_are_closed);
   g_test_add_func ("/proxy/timeouts/closed-keep-alive-clients-leave-no-descriptor",

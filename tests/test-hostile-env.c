@@ -655,6 +655,64 @@ test_others_files_refused (Fixture       *f,
     }
 }
 
+/* The lock files and the certificate authority's files: another user's copy is
+ * refused too (a planted key would become the key of the CA this user's
+ * browsers trust; a planted lock would keep the proxy from starting). */
+static void
+test_others_lock_and_ca_files_refused (Fixture       *f,
+                                       gconstpointer  data)
+{
+  static const struct {
+    const char *file;
+    gboolean    ca_first;   /* the file is a real one of a CA made beforehand */
+    const char *command[5];
+  } cases[] = {
+    { "proxy.lock", FALSE, { "serve", "--port", "0", NULL } },
+    { ".ca.lock", FALSE, { "ca", "export", NULL } },
+    { "ca-key.pem", TRUE, { "ca", "show", NULL } },
+    { "ca-cert.pem", TRUE, { "ca", "export", NULL } },
+  };
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("giving a file to another user needs root (CI runs as root)");
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *planted = g_build_filename (f->data_dir, cases[i].file, NULL);
+      g_autofree char *before = NULL, *after = NULL;
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_auto(GStrv) argv = NULL;
+      g_autofree char *out = NULL, *err = NULL;
+      int status;
+
+      g_test_message ("%s, then temoinctl %s %s", cases[i].file, cases[i].command[0],
+                      cases[i].command[1]);
+      tm_test_rmdir (f->data_dir);
+      g_free (run_ok (f->data_dir, "consent", "set", "statistics=on", NULL));
+      if (cases[i].ca_first)
+        g_free (run_ok (f->data_dir, "ca", "export", NULL));
+      else
+        g_assert_true (g_file_set_contents (planted, "", 0, NULL));
+      g_assert_cmpint (chown (planted, 65534, 65534), ==, 0);
+      before = contents_of (planted);
+
+      g_strv_builder_add_many (builder, "--data-dir", f->data_dir, NULL);
+      g_strv_builder_addv (builder, (const char **) cases[i].command);
+      argv = g_strv_builder_end (builder);
+      status = tm_test_run_temoinctl ((const char * const *) argv, &out, &err);
+      g_test_message ("→ %d\n%s", status, err);
+      g_assert_cmpint (status, ==, 1);
+      g_assert_nonnull (strstr (err, planted));
+      g_assert_nonnull (strstr (err, "belongs to another user (user ID 65534)"));
+      g_assert_cmpstr (out, ==, "");   /* no certificate printed */
+      after = contents_of (planted);
+      g_assert_cmpstr (after, ==, before);
+    }
+}
+
 /* --- a full or read-only disk --- */
 
 typedef struct {
@@ -1077,6 +1135,7 @@ main (int   argc,
   ADD ("/hostile/writers/busy-never-read-stale", test_busy_never_read_stale);
   ADD ("/hostile/writers/reader-writes-nothing", test_reader_writes_nothing);
   ADD ("/hostile/owner/others-files-refused", test_others_files_refused);
+  ADD ("/hostile/owner/others-lock-and-ca-files-refused", test_others_lock_and_ca_files_refused);
   ADD ("/hostile/disk/full", test_full_disk);
   ADD ("/hostile/disk/read-only", test_read_only_disk);
   ADD ("/hostile/disk/read-only-readers", test_read_only_readers);

@@ -122,6 +122,57 @@ set_file_error (GError     **error,
   g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno), message);
 }
 
+/* Reads @path, a file of the data folder, never through a link and only when
+ * this user owns it: in a shared folder, a key another user put there would
+ * become the key of the CA this user's browsers trust. */
+static gboolean
+read_own_file (const char  *path,
+               char       **contents,
+               GError     **error)
+{
+  g_autoptr(GString) buffer = g_string_new (NULL);
+  char chunk[4096];
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0 && errno == ELOOP)
+    {
+      tm_file_set_link_error (error, path);
+      return FALSE;
+    }
+  if (fd < 0)
+    {
+      set_file_error (error, errno, _("Could not read “%s”: %s."), path);
+      return FALSE;
+    }
+  if (!tm_file_check_own_fd (fd, path, error))
+    {
+      close (fd);
+      return FALSE;
+    }
+  for (;;)
+    {
+      ssize_t n = read (fd, chunk, sizeof chunk);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          close (fd);
+          set_file_error (error, saved_errno, _("Could not read “%s”: %s."), path);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      g_string_append_len (buffer, chunk, n);
+    }
+  close (fd);
+  *contents = g_string_free (g_steal_pointer (&buffer), FALSE);
+  return TRUE;
+}
+
 /* Colon-separated upper-case hex, as browsers and `openssl x509 -fingerprint`
  * show fingerprints. */
 static char *
@@ -363,6 +414,11 @@ lock_data_dir (TmCa    *self,
                         "writable."), path);
       return -1;
     }
+  if (!tm_file_check_own_fd (fd, path, error))
+    {
+      close (fd);
+      return -1;
+    }
   while (flock (fd, LOCK_EX) != 0)
     if (errno != EINTR)
       {
@@ -450,9 +506,16 @@ load_locked (TmCa    *self,
           return FALSE;
         }
 
-      if (!g_file_get_contents (self->cert_path, &cert_pem, NULL, &local_error) ||
-          !g_file_get_contents (self->key_path, &key_pem, NULL, &local_error))
-        continue;
+      if (!read_own_file (self->cert_path, &cert_pem, &local_error) ||
+          !read_own_file (self->key_path, &key_pem, &local_error))
+        {
+          /* A link or another user's file stays what it is: no retry. */
+          if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_LOOP) ||
+              g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_PERM) ||
+              g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_INVAL))
+            break;
+          continue;
+        }
 
       if (!import_crt (cert_pem, &crt) || !import_key (key_pem, &key))
         {
@@ -1137,7 +1200,7 @@ ensure_leaf_key_locked (TmCa    *self,
       g_autoptr(GError) local_error = NULL;
       g_auto(gnutls_x509_privkey_t) key = NULL;
 
-      if (g_file_get_contents (path, &pem, NULL, NULL) && import_key (pem, &key))
+      if (read_own_file (path, &pem, NULL) && import_key (pem, &key))
         {
           self->leaf_key_id_len = sizeof self->leaf_key_id;
           if (gnutls_x509_privkey_get_key_id (key, 0, self->leaf_key_id,

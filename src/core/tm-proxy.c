@@ -2637,6 +2637,12 @@ tm_proxy_lock_holder (const char  *data_dir,
   fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0)
     return FALSE;
+  /* Another user's file says nothing of this user's proxy. */
+  if (!tm_file_check_own_fd (fd, path, NULL))
+    {
+      close (fd);
+      return FALSE;
+    }
   held = flock (fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
   if (held)
     read_lock_file (fd, out_pid, out_address);
@@ -2672,6 +2678,19 @@ take_lock (TmProxy  *self,
                      "directory is writable."), path, g_strerror (saved));
       return FALSE;
     }
+  /* In a shared folder, another user's lock file would let them keep the proxy
+   * from starting, or name another address as its. */
+  {
+    g_autoptr(GError) own_error = NULL;
+
+    if (!tm_file_check_own_fd (fd, path, &own_error))
+      {
+        close (fd);
+        g_set_error_literal (error, TM_PROXY_ERROR, TM_PROXY_ERROR_FAILED,
+                             own_error->message);
+        return FALSE;
+      }
+  }
   if (flock (fd, LOCK_EX | LOCK_NB) < 0)
     {
       int pid = 0;

@@ -15,6 +15,7 @@
  * close between two requests: each worker closes those, and clients idle or
  * slow for longer than the idle timeout, itself (see sweep_idle_cb()). */
 #define G_LOG_DOMAIN "temoin-proxy"
+#define _GNU_SOURCE   /* accept4() */
 
 #include "config.h"
 
@@ -2164,22 +2165,33 @@ listener_accept_cb (GSocket      *socket,
 
   for (guint i = 0; i < ACCEPT_BATCH; i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GSocket) client = g_socket_accept (socket, NULL, &error);
+      /* accept4() itself, not g_socket_accept(): GIO turns the errno that says
+       * whether to wait (EMFILE) or go on (ECONNABORTED) into one error code. */
+      int fd = accept4 (g_socket_get_fd (socket), NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      int saved_errno = errno;
 
-      if (client != NULL)
+      if (fd >= 0)
         {
+          g_autoptr(GSocket) client = g_socket_new_from_fd (fd, NULL);
+
           listener->backoff_ms = 0;
-          serve_client (listener->worker, client);
+          if (client != NULL)
+            serve_client (listener->worker, client);
+          else
+            close (fd);
           continue;
         }
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)
         return G_SOURCE_CONTINUE;
+      /* That client is gone (or a firewall refused it): the next may be there. */
+      if (saved_errno == EINTR || saved_errno == ECONNABORTED || saved_errno == EPROTO ||
+          saved_errno == EPERM)
+        continue;
 
       /* Out of descriptors or memory: wait, then accept again. */
       if (listener->backoff_ms == 0)
         g_warning ("Could not accept a client connection: %s. Trying again until it works.",
-                   error->message);
+                   g_strerror (saved_errno));
       listener->backoff_ms = CLAMP (listener->backoff_ms * 2, ACCEPT_BACKOFF_MIN_MS,
                                     ACCEPT_BACKOFF_MAX_MS);
       g_clear_pointer (&listener->source, g_source_unref);

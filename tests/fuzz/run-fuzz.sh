@@ -60,9 +60,9 @@ for h in $harnesses; do
   corpus="$srcdir/tests/fuzz/corpus/$h"
   crashes="$srcdir/tests/fuzz/crashes/$h"
   work="$scratch/$h"
-  log="$scratch/$h.log"
+  log="$builddir/fuzz-logs/$h.log"
 
-  mkdir -p "$work" "$crashes"
+  mkdir -p "$work" "$crashes" "$builddir/fuzz-logs"
   cp "$corpus"/* "$work"/
   before=$(ls -A "$crashes" | grep -vc '^\.' || true)
   started=$(date +%s)
@@ -78,14 +78,18 @@ for h in $harnesses; do
   after=$(ls -A "$crashes" | grep -vc '^\.' || true)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   found=$((after - before))
-  if [ "$result" -ne 0 ] && [ "$found" -eq 0 ]; then
+  stopped=""
+  if [ "$result" -eq 72 ]; then
+    stopped=" (interrupted)"   # libFuzzer's status after SIGINT: no finding
+    result=0
+  elif [ "$result" -ne 0 ] && [ "$found" -eq 0 ]; then
     found=1   # it stopped on an input it was given: a crash already recorded
   fi
-  echo "fuzz-$h: ${execs:-?} executions in ${elapsed} s, $found crash(es), corpus $(ls "$corpus" | wc -l) -> $(ls "$work" | wc -l) inputs"
+  echo "fuzz-$h: ${execs:-?} executions in ${elapsed} s$stopped, $found crash(es), corpus $(ls "$corpus" | wc -l) -> $(ls "$work" | wc -l) inputs"
 
   if [ "$result" -ne 0 ]; then
     status=1
-    echo "  libFuzzer stopped (exit $result); its log ends with:" >&2
+    echo "  libFuzzer stopped (exit $result); the end of $log:" >&2
     tail -n 40 "$log" | sed 's/^/  | /' >&2
     echo "  New inputs are in tests/fuzz/crashes/$h/: fix the bug, keep the input (the fuzz suite replays it)." >&2
   fi

@@ -70,7 +70,7 @@ install: build
 	meson install -C $(BUILDDIR)
 
 clean:
-	rm -rf $(BUILDDIR) $(ASAN_BUILDDIR)
+	rm -rf $(BUILDDIR) $(ASAN_BUILDDIR) $(FUZZ_BUILDDIR)
 
 # `make fuzz`: each libFuzzer harness of tests/fuzz for FUZZ_SECONDS (default 60)
 # in its own clang build (ASan, UBSan); new crashes land in tests/fuzz/crashes/NAME/,

@@ -2,9 +2,11 @@
 /* replay-main.c: the main() a fuzz harness gets where libFuzzer is not linked
  * (gcc builds). It runs LLVMFuzzerTestOneInput() once on every file of the
  * directories and files named on the command line, in a stable order, and says
- * so in TAP: one "ok" per input. A directory that does not exist holds nothing
- * to replay (tests/fuzz/crashes/NAME/ only appears once something was found);
- * files whose name starts with '.' (.gitkeep) are not inputs.
+ * so in TAP: one "ok" per input. The first is the seed corpus: it must exist and
+ * hold inputs, or the replay proves nothing and fails. The others (the crashes
+ * ever found) may be missing or empty. Files whose name starts with '.'
+ * (.gitkeep) are not inputs. A GLib critical (a precondition of GLib's or ours
+ * not met) is fatal, as a crash is.
  *
  * Under AddressSanitizer and UndefinedBehaviorSanitizer (halt_on_error=1) an
  * input that reads out of bounds, leaks or hits undefined behaviour aborts the
@@ -29,9 +31,11 @@ compare_paths (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-/* Adds the inputs under @path (a file, or a directory's files, sorted). */
+/* Adds the inputs under @path (a file, or a directory's files, sorted). A
+ * missing @path holds none, unless it is @required. */
 static gboolean
 collect (const char  *path,
+         gboolean     required,
          GPtrArray   *inputs,
          GError     **error)
 {
@@ -41,6 +45,12 @@ collect (const char  *path,
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
+      if (required)
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                       "the seed corpus is missing");
+          return FALSE;
+        }
       printf ("# %s does not exist: nothing to replay there\n", path);
       return TRUE;
     }
@@ -82,21 +92,21 @@ main (int    argc,
       return 2;
     }
 
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   for (int i = 1; i < argc; i++)
     {
       g_autoptr(GError) error = NULL;
 
-      if (!collect (argv[i], inputs, &error))
+      if (!collect (argv[i], i == 1, inputs, &error))
         {
           printf ("1..1\nnot ok 1 - %s: %s\n", argv[i], error->message);
           return 1;
         }
-    }
-
-  if (inputs->len == 0)
-    {
-      printf ("1..0 # SKIP no input to replay\n");
-      return 0;
+      if (i == 1 && inputs->len == 0)
+        {
+          printf ("1..1\nnot ok 1 - %s: the seed corpus holds no input\n", argv[i]);
+          return 1;
+        }
     }
 
   printf ("1..%u\n", inputs->len);

@@ -46,7 +46,9 @@ nice meson compile -C "$builddir" -j 2 $targets >/dev/null || {
 }
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/temoin-fuzz.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT INT TERM
+trap 'rm -rf "$scratch"' EXIT
+# Ctrl+C stops the whole run, not just the harness running then.
+trap 'exit 130' INT TERM
 
 # A leak or undefined behaviour is a finding like a crash. GLib's slice allocator
 # would hide leaks from LeakSanitizer.

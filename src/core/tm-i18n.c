@@ -11,7 +11,8 @@
 #include "tm-i18n.h"
 
 /* glibc's catalogue cache generation: bumping it makes gettext() look up the
- * catalogues again after LANGUAGE changes (see TOOLCHAIN.md). */
+ * catalogues again after LANGUAGE changes (without it, glibc keeps returning the
+ * translation it cached). */
 extern int _nl_msg_cat_cntr;
 
 /* Everything here is process-wide, like the locale itself. */

@@ -40,24 +40,6 @@ fixture_tear_down (Fixture       *f,
   g_free (f->data_dir);
 }
 
-/* Runs temoinctl with ARGS (NULL-terminated) after `--data-dir @data_dir` when
- * @data_dir is not NULL (tm_test_temoinctl()). */
-static int G_GNUC_NULL_TERMINATED
-run (const char  *data_dir,
-     char       **out,
-     char       **err,
-     const char  *first,
-     ...)
-{
-  va_list args;
-  int status;
-
-  va_start (args, first);
-  status = tm_test_temoinctl_va (data_dir, out, err, first, args);
-  va_end (args);
-  return status;
-}
-
 /* Runs a command that must succeed and returns its stdout. */
 static char * G_GNUC_NULL_TERMINATED
 run_ok (const char *data_dir,
@@ -243,10 +225,11 @@ test_help_every_level (Fixture       *f,
         int status;
 
         if (levels[i].args[1] == NULL)
-          status = run (unusable, &out, &err, levels[i].args[0], help, NULL);
+          status = tm_test_temoinctl (unusable, &out, &err, levels[i].args[0], help, NULL);
         else
-          status = run (unusable, &out, &err, levels[i].args[0], levels[i].args[1], help,
-                        NULL);
+          status = tm_test_temoinctl (unusable, &out, &err, levels[i].args[0], levels[i].args[1],
+                                      help,
+                                      NULL);
         g_assert_cmpint (status, ==, 0);
         g_assert_cmpstr (err, ==, "");
 
@@ -308,8 +291,9 @@ test_usage_errors (Fixture       *f,
       const char * const *a = cases[i].args;
       int status;
 
-      status = run (f->data_dir, &out, &err, a[0], a[0] ? a[1] : NULL,
-                    a[0] && a[1] ? a[2] : NULL, a[0] && a[1] && a[2] ? a[3] : NULL, NULL);
+      status = tm_test_temoinctl (f->data_dir, &out, &err, a[0], a[0] ? a[1] : NULL,
+                                  a[0] && a[1] ? a[2] : NULL, a[0] && a[1] && a[2] ? a[3] : NULL,
+                                  NULL);
       assert_usage_error (status, out, err, cases[i].command);
     }
   /* None of that created a database. */
@@ -323,12 +307,12 @@ run_args (const char         *data_dir,
           char              **err,
           const char * const *args)
 {
-  return run (data_dir, out, err, args[0], args[0] ? args[1] : NULL,
-              args[0] && args[1] ? args[2] : NULL,
-              args[0] && args[1] && args[2] ? args[3] : NULL,
-              args[0] && args[1] && args[2] && args[3] ? args[4] : NULL,
-              args[0] && args[1] && args[2] && args[3] && args[4] ? args[5] : NULL,
-              NULL);
+  return tm_test_temoinctl (data_dir, out, err, args[0], args[0] ? args[1] : NULL,
+                            args[0] && args[1] ? args[2] : NULL,
+                            args[0] && args[1] && args[2] ? args[3] : NULL,
+                            args[0] && args[1] && args[2] && args[3] ? args[4] : NULL,
+                            args[0] && args[1] && args[2] && args[3] && args[4] ? args[5] : NULL,
+                            NULL);
 }
 
 /* Every command and subcommand but those test_help_every_level() covers: --help
@@ -519,7 +503,7 @@ test_preview_bad_url_is_usage (Fixture       *f,
       g_autofree char *err = NULL;
       int status;
 
-      status = run (f->data_dir, &out, &err, "preview", urls[i], NULL);
+      status = tm_test_temoinctl (f->data_dir, &out, &err, "preview", urls[i], NULL);
       assert_usage_error (status, out, err, "temoinctl preview");
       /* The core's words: what was typed, and what a web address is. */
       g_assert_true (g_str_has_prefix (err, "temoinctl: “"));
@@ -559,8 +543,8 @@ test_rules_remove_absent_says_where_to_look (Fixture       *f,
       g_autofree char *err = NULL;
       int status;
 
-      status = run (f->data_dir, &out, &err, cases[i][0], cases[i][1], cases[i][2],
-                    cases[i][3], NULL);
+      status = tm_test_temoinctl (f->data_dir, &out, &err, cases[i][0], cases[i][1], cases[i][2],
+                                  cases[i][3], NULL);
       g_assert_cmpint (status, ==, 1);
       g_assert_cmpstr (out, ==, "");
       g_assert_true (g_str_has_prefix (err, "temoinctl: "));
@@ -595,7 +579,7 @@ test_global_option_after_command (Fixture       *f,
       const char * const *a = cases[i].args;
       int status;
 
-      status = run (NULL, &out, &err, a[0], a[1], a[2], a[3], NULL);
+      status = tm_test_temoinctl (NULL, &out, &err, a[0], a[1], a[2], a[3], NULL);
       g_assert_cmpint (status, ==, 2);
       g_assert_cmpstr (out, ==, "");
       expected = g_strdup_printf ("temoinctl: %s is a global option: give it before the "
@@ -753,8 +737,8 @@ test_consent_set_bad_input (Fixture       *f,
       g_autofree char *err = NULL;
       int status;
 
-      status = run (f->data_dir, &out, &err, "consent", "set", cases[i][0],
-                    cases[i][0] ? cases[i][1] : NULL, NULL);
+      status = tm_test_temoinctl (f->data_dir, &out, &err, "consent", "set", cases[i][0],
+                                  cases[i][0] ? cases[i][1] : NULL, NULL);
       assert_usage_error (status, out, err, "temoinctl consent set");
     }
 
@@ -832,13 +816,13 @@ test_consent_history_erase (Fixture       *f,
   saved = run_ok (f->data_dir, "consent", "set", "--accept-all", "--json", NULL);
 
   /* No prompt: --erase without --yes is a usage error that says to add --yes. */
-  status = run (f->data_dir, &out, &err, "consent", "history", "--erase", NULL);
+  status = tm_test_temoinctl (f->data_dir, &out, &err, "consent", "history", "--erase", NULL);
   assert_usage_error (status, out, err, "temoinctl consent history");
   g_assert_nonnull (strstr (err, "--yes"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  status = run (f->data_dir, &out, &err, "consent", "history", "--yes", NULL);
+  status = tm_test_temoinctl (f->data_dir, &out, &err, "consent", "history", "--yes", NULL);
   assert_usage_error (status, out, err, "temoinctl consent history");
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
@@ -846,7 +830,8 @@ test_consent_history_erase (Fixture       *f,
   history = run_ok (f->data_dir, "consent", "history", "--json", NULL);
   g_assert_cmpstr (history, !=, "[]\n");
 
-  status = run (f->data_dir, &out, &err, "consent", "history", "--erase", "--yes", NULL);
+  status = tm_test_temoinctl (f->data_dir, &out, &err, "consent", "history", "--erase", "--yes",
+                              NULL);
   g_assert_cmpint (status, ==, 0);
   g_assert_cmpstr (out, ==, "");
   g_assert_cmpstr (err, !=, "");
@@ -937,7 +922,7 @@ test_charter_show_bad_language (Fixture       *f,
   g_autofree char *out = NULL, *err = NULL;
   int status;
 
-  status = run (f->data_dir, &out, &err, "charter", "show", "--lang", "xx", NULL);
+  status = tm_test_temoinctl (f->data_dir, &out, &err, "charter", "show", "--lang", "xx", NULL);
   assert_usage_error (status, out, err, "temoinctl charter show");
   /* It lists the offered languages. */
   assert_matches ("'xx'.*\\ben\\b.*\\bfr\\b", err);
@@ -1007,8 +992,9 @@ test_settings_round_trip (Fixture       *f,
     g_assert_null (normalized);
     g_assert_error (error, TM_SETTINGS_ERROR, TM_SETTINGS_ERROR_INVALID_VALUE);
     expected = g_strdup_printf ("temoinctl: %s\n", error->message);
-    status = run (f->data_dir, &out, &err, "settings", "set", TM_SETTING_REASK_INTERVAL,
-                  "--", "-1", NULL);
+    status = tm_test_temoinctl (f->data_dir, &out, &err, "settings", "set",
+                                TM_SETTING_REASK_INTERVAL,
+                                "--", "-1", NULL);
     assert_usage_error (status, out, err, "temoinctl settings set");
     g_assert_true (g_str_has_prefix (err, expected));
   }
@@ -1058,8 +1044,8 @@ test_settings_bad_input (Fixture       *f,
       g_autofree char *command = g_strconcat ("temoinctl settings ", cases[i][0], NULL);
       int status;
 
-      status = run (f->data_dir, &out, &err, "settings", cases[i][0], cases[i][1],
-                    cases[i][2], NULL);
+      status = tm_test_temoinctl (f->data_dir, &out, &err, "settings", cases[i][0], cases[i][1],
+                                  cases[i][2], NULL);
       assert_usage_error (status, out, err, command);
       /* The first line gives the reason: an unknown key is named. */
       g_assert_cmpuint (strcspn (err, "\n"), >, strlen ("temoinctl: ") + 10);
@@ -1116,7 +1102,7 @@ test_data_dir_uncreatable (Fixture       *f,
 
   g_assert_true (g_file_set_contents (file, "not a directory", -1, NULL));
 
-  status = run (under_file, &out, &err, "consent", "show", "--json", NULL);
+  status = tm_test_temoinctl (under_file, &out, &err, "consent", "show", "--json", NULL);
   g_assert_cmpint (status, ==, 1);
   g_assert_cmpstr (out, ==, "");
   g_assert_true (g_str_has_prefix (err, "temoinctl: "));
@@ -1137,7 +1123,7 @@ test_database_unusable (Fixture       *f,
   /* Nothing to move aside: a folder where the database should be. */
   g_assert_cmpint (g_mkdir_with_parents (db, 0700), ==, 0);
 
-  status = run (f->data_dir, &out, &err, "consent", "set", "--accept-all", NULL);
+  status = tm_test_temoinctl (f->data_dir, &out, &err, "consent", "set", "--accept-all", NULL);
   g_assert_cmpint (status, ==, 1);
   g_assert_cmpstr (out, ==, "");
   g_assert_true (g_str_has_prefix (err, "temoinctl: "));
@@ -1166,7 +1152,7 @@ test_corrupt_database_moved_aside (Fixture       *f,
 
   /* A command that only reads leaves it as it is (it may be on a read-only
    * disk, and must not say a new one was made), reads it as empty and says so. */
-  status = run (f->data_dir, &out, &err, "consent", "show", "--json", NULL);
+  status = tm_test_temoinctl (f->data_dir, &out, &err, "consent", "show", "--json", NULL);
   g_assert_cmpint (status, ==, 0);
   assert_consent_json (out, NULL, NULL, TRUE, NECESSARY);
   g_assert_nonnull (strstr (err, "is damaged: it was left as it is, and read as empty"));
@@ -1183,7 +1169,7 @@ test_corrupt_database_moved_aside (Fixture       *f,
   g_clear_pointer (&err, g_free);
 
   /* A command that writes moves it aside. */
-  status = run (f->data_dir, &out, &err, "settings", "set", "sec-gpc", "off", NULL);
+  status = tm_test_temoinctl (f->data_dir, &out, &err, "settings", "set", "sec-gpc", "off", NULL);
   g_assert_cmpint (status, ==, 0);
 
   /* The old file is kept beside the new one, and stderr says where. */
@@ -1204,7 +1190,7 @@ test_corrupt_database_moved_aside (Fixture       *f,
 
   /* The new database works, and nothing is said the next time. */
   g_free (run_ok (f->data_dir, "consent", "set", "--accept-all", NULL));
-  status = run (f->data_dir, &again, &again_err, "consent", "show", "--json", NULL);
+  status = tm_test_temoinctl (f->data_dir, &again, &again_err, "consent", "show", "--json", NULL);
   g_assert_cmpint (status, ==, 0);
   g_assert_cmpstr (again_err, ==, "");
   assert_consent_json (again, "accept-all", "en", FALSE, TM_CATEGORIES_ALL);
@@ -1221,7 +1207,7 @@ test_french (Fixture       *f,
   int status;
 
   g_setenv ("LANGUAGE", "fr", TRUE);
-  status = run (f->data_dir, &out, &err, "frobnicate", NULL);
+  status = tm_test_temoinctl (f->data_dir, &out, &err, "frobnicate", NULL);
   saved = run_ok (f->data_dir, "consent", "set", "--json", "statistics=on", NULL);
   charter = run_ok (f->data_dir, "charter", "show", NULL);
   g_unsetenv ("LANGUAGE");

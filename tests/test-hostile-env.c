@@ -45,22 +45,6 @@ fixture_tear_down (Fixture       *f,
   g_free (f->data_dir);
 }
 
-static int G_GNUC_NULL_TERMINATED
-run (const char  *data_dir,
-     char       **out,
-     char       **err,
-     const char  *first,
-     ...)
-{
-  va_list args;
-  int status;
-
-  va_start (args, first);
-  status = tm_test_temoinctl_va (data_dir, out, err, first, args);
-  va_end (args);
-  return status;
-}
-
 static char * G_GNUC_NULL_TERMINATED
 run_ok (const char *data_dir,
         const char *first,
@@ -284,7 +268,7 @@ test_shared_folder_kept (Fixture       *f,
   g_assert_cmpint (g_mkdir (f->data_dir, 0700), ==, 0);
   g_assert_cmpint (g_chmod (f->data_dir, 01777), ==, 0);
 
-  g_assert_cmpint (run (f->data_dir, &out, &err, "consent", "show", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &out, &err, "consent", "show", NULL), ==, 0);
   g_assert_cmpuint (mode_of (f->data_dir), ==, 01777);
   dir = g_dir_open (f->data_dir, 0, NULL);
   g_assert_nonnull (dir);
@@ -294,7 +278,8 @@ test_shared_folder_kept (Fixture       *f,
   g_assert_nonnull (strstr (out, "No choice saved yet"));
 
   g_clear_pointer (&out, g_free);
-  g_assert_cmpint (run (f->data_dir, &out, &set_err, "consent", "set", "--accept-all", NULL),
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &out, &set_err, "consent", "set",
+                                      "--accept-all", NULL),
                    ==, 0);
   g_assert_cmpuint (mode_of (f->data_dir), ==, 01777);
   g_assert_cmpuint (mode_of (db), ==, 0600);
@@ -369,12 +354,15 @@ test_damaged_history_rows (Fixture       *f,
       g_free (run_ok (f->data_dir, "consent", "set", "--accept-all", NULL));
       exec_sql (db, sql);
 
-      g_assert_cmpint (run (f->data_dir, &show, &show_err, "consent", "show", "--json",
-                            NULL), ==, 0);
-      g_assert_cmpint (run (f->data_dir, &human, &human_err, "consent", "show", NULL), ==, 0);
-      g_assert_cmpint (run (f->data_dir, &history, &history_err, "consent", "history",
-                            "--json", NULL), ==, 0);
-      g_assert_cmpint (run (f->data_dir, &history_human, NULL, "consent", "history", NULL),
+      g_assert_cmpint (tm_test_temoinctl (f->data_dir, &show, &show_err, "consent", "show",
+                                          "--json",
+                                          NULL), ==, 0);
+      g_assert_cmpint (tm_test_temoinctl (f->data_dir, &human, &human_err, "consent", "show",
+                                          NULL), ==, 0);
+      g_assert_cmpint (tm_test_temoinctl (f->data_dir, &history, &history_err, "consent", "history",
+                                          "--json", NULL), ==, 0);
+      g_assert_cmpint (tm_test_temoinctl (f->data_dir, &history_human, NULL, "consent", "history",
+                                          NULL),
                        ==, 0);
 
       /* The damaged last choice does not apply: only necessary cookies do. */
@@ -456,7 +444,8 @@ test_import_path_escaped (Fixture       *f,
   with_bad_line = g_strconcat (contents, "\"unterminated\n", NULL);
   g_assert_true (g_file_set_contents (csv, with_bad_line, -1, NULL));
 
-  g_assert_cmpint (run (f->data_dir, &out, &err, "rules", "import", csv, NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (f->data_dir, &out, &err, "rules", "import", csv, NULL), ==,
+                                      0);
   g_assert_true (g_utf8_validate (out, -1, NULL));
   g_assert_true (g_utf8_validate (err, -1, NULL));
   g_assert_nonnull (strstr (out, "db-\\xf9.csv"));
@@ -525,7 +514,8 @@ test_busy_never_read_stale (Fixture       *f,
                                      "WHERE key = 'reask-interval-months';",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
 
-  status = run (f->data_dir, &out, &err, "settings", "get", "reask-interval-months", NULL);
+  status = tm_test_temoinctl (f->data_dir, &out, &err, "settings", "get", "reask-interval-months",
+                              NULL);
   g_test_message ("→ %d: %s%s", status, out, err);
   if (status == 0)
     g_assert_cmpstr (out, ==, "6\n");
@@ -1029,8 +1019,9 @@ check_read_only_readers (Fixture *f)
   exec_sql (mine, "PRAGMA journal_mode = WAL; CREATE TABLE t (x); PRAGMA user_version = 1;");
   g_assert_cmpint (mount (NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), ==, 0);
 
-  g_assert_cmpint (run (data_dir, &out, &err, "settings", "get", "reask-interval-months",
-                        NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (data_dir, &out, &err, "settings", "get",
+                                      "reask-interval-months",
+                                      NULL), ==, 0);
   g_assert_cmpstr (out, ==, "6\n");
   g_assert_cmpstr (err, ==, "");
   g_clear_pointer (&out, g_free);
@@ -1040,8 +1031,9 @@ check_read_only_readers (Fixture *f)
   g_assert_cmpint (mount (NULL, mnt, NULL, MS_REMOUNT, NULL), ==, 0);
   g_assert_cmpint (g_unlink (shm), ==, 0);
   g_assert_cmpint (mount (NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), ==, 0);
-  g_assert_cmpint (run (data_dir, &out, &err, "settings", "get", "reask-interval-months",
-                        NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (data_dir, &out, &err, "settings", "get",
+                                      "reask-interval-months",
+                                      NULL), ==, 0);
   g_assert_cmpstr (out, ==, "3\n");
   g_assert_nonnull (strstr (err, "Warning: The latest changes to"));
   g_assert_nonnull (strstr (err, "may not be shown"));
@@ -1049,7 +1041,8 @@ check_read_only_readers (Fixture *f)
   g_clear_pointer (&err, g_free);
 
   /* A damaged database: read as empty, not a failure to move it. */
-  g_assert_cmpint (run (other_dir, &out, &err, "cookies", "list", "--json", NULL), ==, 0);
+  g_assert_cmpint (tm_test_temoinctl (other_dir, &out, &err, "cookies", "list", "--json", NULL),
+                   ==, 0);
   g_assert_cmpstr (out, ==, "[]\n");
   g_assert_nonnull (strstr (err, "is damaged: it was left as it is"));
 
@@ -1083,7 +1076,8 @@ check_full_disk_damaged (Fixture *f)
                                       NULL));
   fill_disk (mnt);
 
-  g_assert_cmpint (run (data_dir, &out, &err, "consent", "set", "--accept-all", NULL), ==, 1);
+  g_assert_cmpint (tm_test_temoinctl (data_dir, &out, &err, "consent", "set", "--accept-all",
+                                      NULL), ==, 1);
   g_assert_nonnull (strstr (err, "was damaged: it was moved aside to"));
   g_assert_null (strstr (err, "Nothing was changed"));
 
